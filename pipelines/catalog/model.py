@@ -1,0 +1,118 @@
+"""The `service.yaml` contract (DESIGN.md section 4) as pydantic models.
+
+Models are frozen: once loaded, a Service is a value that plans and steps are derived from.
+Unknown keys are rejected so that a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator
+
+Language = Literal["go", "java", "kotlin", "python", "node", "typescript", "rust", "dotnet"]
+LANGUAGES: tuple[str, ...] = Language.__args__  # type: ignore[attr-defined]
+
+#: Stages a service may override the command of.
+OVERRIDABLE_STAGES: tuple[str, ...] = ("build", "test", "lint")
+
+#: The files that pin a service's dependencies, per language; the first that exists is used.
+LOCKFILES: Mapping[str, tuple[str, ...]] = {
+    "go": ("go.mod",),
+    "java": ("pom.xml",),
+    "kotlin": ("pom.xml",),
+    "python": ("uv.lock", "requirements.txt"),
+    "node": ("package-lock.json",),
+    "typescript": ("package-lock.json",),
+    "rust": ("Cargo.lock",),
+    "dotnet": ("packages.lock.json",),
+}
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+
+StrictText = Annotated[str, Strict()]
+DnsLabel = Annotated[str, Strict(), StringConstraints(pattern=DNS_LABEL.pattern)]
+Argv = Annotated[tuple[Annotated[str, Strict(), StringConstraints(min_length=1)], ...], Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ImageSpec(_Strict):
+    repository: Annotated[str, Strict(), StringConstraints(pattern=REPOSITORY.pattern, max_length=255)]
+
+
+def check_repo_glob(pattern: str) -> str:
+    """A glob must stay inside the repository: no absolute paths, no `..` segments."""
+    if not pattern or pattern.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", pattern):
+        raise ValueError(f"{pattern!r} must be a repository-relative glob")
+    if ".." in PurePosixPath(pattern).parts or "\\" in pattern:
+        raise ValueError(f"{pattern!r} leaves the repository (no '..' or backslashes)")
+    return pattern
+
+
+class ServiceSpec(_Strict):
+    """Exactly what a `service.yaml` may hold."""
+
+    name: DnsLabel
+    language: Language
+    description: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=200)]
+    port: Annotated[int, Strict(), Field(ge=1, le=65535)]
+    inputs: tuple[StrictText, ...] = ()
+    depends_on: tuple[DnsLabel, ...] = ()
+    image: ImageSpec
+    commands: Mapping[Literal["build", "test", "lint"], Argv] = Field(default_factory=dict)
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs_stay_inside(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_repo_glob(p) for p in value)
+
+
+class Service(BaseModel):
+    """A validated service, located in the repository."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    spec: ServiceSpec
+    #: Folder of the service, relative to the repository root (POSIX form).
+    path: str
+    #: The lockfile found for the language, relative to the service folder.
+    lockfile: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def language(self) -> str:
+        return self.spec.language
+
+    def folder(self, root: Path) -> Path:
+        return root / self.path
+
+
+class Catalog(BaseModel):
+    """All services of a repository, by name, in a stable order."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    root: Path
+    services: tuple[Service, ...]
+
+    def __iter__(self) -> Iterator[Service]:  # type: ignore[override]
+        return iter(self.services)
+
+    def __len__(self) -> int:
+        return len(self.services)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.services)
+
+    def get(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
