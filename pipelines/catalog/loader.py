@@ -55,7 +55,7 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(shown, None, f"cannot read: {exc.strerror}") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -64,6 +64,13 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(shown, None, "must be a mapping of keys to values")
     return data
+
+
+def _suggest_language(value: str) -> list[str]:
+    """Aliases like 'golang' or 'js' share a prefix with the language; try that first."""
+    lowered = value.lower()
+    prefixed = [lang for lang in LANGUAGES if lowered.startswith(lang) or lang.startswith(lowered)]
+    return prefixed[:1] or difflib.get_close_matches(lowered, LANGUAGES, n=1)
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -91,7 +98,7 @@ def _explain(error: dict[str, Any]) -> tuple[str, str, str | None]:
         return field, "required key is missing", None
     if kind == "literal_error" and loc and loc[0] == "language":
         value = error.get("input")
-        close = difflib.get_close_matches(str(value), LANGUAGES, n=1)
+        close = _suggest_language(str(value))
         suggestion = f" (did you mean '{close[0]}'?)" if close else ""
         return (
             field,

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 Language = Literal["go", "java", "kotlin", "python", "node", "typescript", "rust", "dotnet"]
 LANGUAGES: tuple[str, ...] = Language.__args__  # type: ignore[attr-defined]
@@ -34,9 +34,9 @@ LOCKFILES: Mapping[str, tuple[str, ...]] = {
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
-StrictText = Annotated[str, Strict()]
 DnsLabel = Annotated[str, Strict(), StringConstraints(pattern=DNS_LABEL.pattern)]
-Argv = Annotated[tuple[Annotated[str, Strict(), StringConstraints(min_length=1)], ...], Field(min_length=1)]
+Word = Annotated[str, Strict(), StringConstraints(min_length=1)]
+Argv = Annotated[tuple[Word, ...], Field(min_length=1)]
 
 
 class _Strict(BaseModel):
@@ -44,7 +44,9 @@ class _Strict(BaseModel):
 
 
 class ImageSpec(_Strict):
-    repository: Annotated[str, Strict(), StringConstraints(pattern=REPOSITORY.pattern, max_length=255)]
+    repository: Annotated[
+        str, Strict(), StringConstraints(pattern=REPOSITORY.pattern, max_length=255)
+    ]
 
 
 def check_repo_glob(pattern: str) -> str:
@@ -56,6 +58,9 @@ def check_repo_glob(pattern: str) -> str:
     return pattern
 
 
+RepoGlob = Annotated[str, Strict(), AfterValidator(check_repo_glob)]
+
+
 class ServiceSpec(_Strict):
     """Exactly what a `service.yaml` may hold."""
 
@@ -63,15 +68,10 @@ class ServiceSpec(_Strict):
     language: Language
     description: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=200)]
     port: Annotated[int, Strict(), Field(ge=1, le=65535)]
-    inputs: tuple[StrictText, ...] = ()
+    inputs: tuple[RepoGlob, ...] = ()
     depends_on: tuple[DnsLabel, ...] = ()
     image: ImageSpec
     commands: Mapping[Literal["build", "test", "lint"], Argv] = Field(default_factory=dict)
-
-    @field_validator("inputs")
-    @classmethod
-    def _inputs_stay_inside(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_repo_glob(p) for p in value)
 
 
 class Service(BaseModel):

@@ -1,0 +1,294 @@
+"""The `commerce-ci` command line: the only place that turns errors into exit codes.
+
+Heavy modules (gitpython, rich, opentelemetry, the engines) are imported inside the command that
+uses them, so that `commerce-ci plan` and `commerce-ci services` start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines import __version__
+from pipelines.errors import CommerceCiError, ConfigError, ExitCode
+from pipelines.settings import SETTINGS, Settings, resolve
+from pipelines.steps import CHECK_STAGES, Stage
+
+if TYPE_CHECKING:
+    from pipelines.catalog import Catalog, Service
+
+EPILOG = """exit codes: 0 success, 1 a stage failed, 2 bad input or config, 130 interrupted.
+Settings come from flags, COMMERCE_CI_<NAME> env vars, or commerce-ci.toml at the repository
+root, in that order; `commerce-ci doctor` shows each value and where it came from."""
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    for setting in SETTINGS:
+        if setting.name in names:
+            default = f" (default: {setting.default})" if setting.default is not None else ""
+            parser.add_argument(
+                setting.flag,
+                dest=f"setting_{setting.name}",
+                metavar=setting.name.split("_")[-1].upper(),
+                help=f"{setting.help}{default}; env {setting.env}",
+            )
+
+
+def _parse_stages(value: str) -> tuple[Stage, ...]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    known = {s.value: s for s in Stage}
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown stage {', '.join(unknown) or '(none)'}; choose from {', '.join(known)}"
+        )
+    # Stages always run in pipeline order, whatever order they were given in.
+    return tuple(s for s in Stage if s.value in names)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="commerce-ci",
+        description="Build, test, lint and scan the commerce services, locally or with Dagger.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"commerce-ci {__version__}")
+    parser.add_argument(
+        "--root", type=Path, help="repository root (default: the git work tree around the cwd)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    services = sub.add_parser("services", help="list the services of the catalog")
+    services.add_argument("--json", action="store_true", help="print JSON")
+    _add_setting_flags(services, ["services_dir"])
+
+    plan = sub.add_parser("plan", help="which services changed between two revisions")
+    plan.add_argument("--base", help="base revision (default: merge-base with main, or HEAD~1)")
+    plan.add_argument("--head", help="head revision (default: HEAD)")
+    plan.add_argument("--json", action="store_true", help="print JSON")
+    _add_setting_flags(plan, ["services_dir"])
+
+    run = sub.add_parser(
+        "run",
+        help="run stages for services",
+        description="Run build, test, lint and SCA for services (all of them by default).",
+    )
+    run.add_argument("services", nargs="*", metavar="SERVICE", help="services to run")
+    run.add_argument("--all", action="store_true", help="every service (the default)")
+    run.add_argument(
+        "--changed", action="store_true", help="only services affected since --base (see plan)"
+    )
+    run.add_argument("--base", help="base revision for --changed")
+    run.add_argument(
+        "--stages",
+        type=_parse_stages,
+        default=CHECK_STAGES,
+        help="comma-separated stages (default: build,test,lint,sca)",
+    )
+    run.add_argument(
+        "--keep-going", action="store_true", help="run every service even after one failed"
+    )
+    _add_setting_flags(
+        run,
+        [
+            "engine",
+            "jobs",
+            "report_dir",
+            "cache_dir",
+            "vuln_db",
+            "fail_on",
+            "step_timeout",
+            "services_dir",
+        ],
+    )
+
+    sub.add_parser("doctor", help="show settings, and which tools each language needs and has")
+    return parser
+
+
+def _git_root(cwd: Path) -> Path:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return cwd
+    return Path(out.stdout.strip()) if out.returncode == 0 else cwd
+
+
+def _settings(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> Settings:
+    flags = {
+        key.removeprefix("setting_"): value
+        for key, value in vars(args).items()
+        if key.startswith("setting_")
+    }
+    return resolve(flags, env, root, Path.cwd())
+
+
+def _catalog(root: Path, settings: Settings) -> Catalog:
+    from pipelines.catalog import load_catalog
+
+    return load_catalog(root, settings.services_dir)
+
+
+def _select(catalog: Catalog, names: Sequence[str]) -> list[Service]:
+    chosen = []
+    for name in names:
+        service = catalog.get(name)
+        if service is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, catalog.names(), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError("SERVICE", None, f"unknown service {name!r}{hint}")
+        chosen.append(service)
+    return chosen
+
+
+def cmd_services(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    catalog = _catalog(root, _settings(args, env, root))
+    rows = [
+        {
+            "name": s.name,
+            "language": s.language,
+            "path": s.path,
+            "port": s.spec.port,
+            "image": s.spec.image.repository,
+            "description": s.spec.description,
+        }
+        for s in catalog
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        width = max((len(r["name"]) for r in rows), default=4)
+        for r in rows:
+            print(f"{r['name']:<{width}}  {r['language']:<10}  {r['path']}")
+    return ExitCode.OK
+
+
+def _plan(catalog: Catalog, root: Path, base: str | None, head: str | None) -> Any:
+    from pipelines.plan import plan_changes
+
+    return plan_changes(catalog, root, base, head)
+
+
+def cmd_plan(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    catalog = _catalog(root, _settings(args, env, root))
+    plan = _plan(catalog, root, args.base, args.head)
+    data = plan.to_json()
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(f"{len(data['services'])} of {len(catalog)} services affected")
+        for name in data["services"]:
+            print(f"  {name}: {'; '.join(data['reasons'].get(name, []))}")
+    return ExitCode.OK
+
+
+def _engine_env(env: Mapping[str, str], root: Path) -> dict[str, str]:
+    """The host environment with the project's own tools (.tools/bin) first on PATH."""
+    out = dict(env)
+    tools = root / ".tools" / "bin"
+    out["PATH"] = os.pathsep.join(p for p in (str(tools), env.get("PATH", os.defpath)) if p)
+    return out
+
+
+def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    import anyio
+
+    from pipelines.engines.base import RunContext
+    from pipelines.reports import write_reports
+    from pipelines.reports.progress import make_sink
+    from pipelines.reports.telemetry import export_spans
+    from pipelines.scheduler import RunOptions, run_services
+    from pipelines.toolchains.base import ToolchainOptions
+
+    settings = _settings(args, env, root)
+    catalog = _catalog(root, settings)
+    if args.services and (args.changed or args.all):
+        raise ConfigError("--changed/--all", None, "give service names or --changed/--all")
+    if args.changed:
+        names = _plan(catalog, root, args.base, None).services
+        services = _select(catalog, names)
+    elif args.services:
+        services = _select(catalog, args.services)
+    else:
+        services = list(catalog)
+    vulndb = settings.vuln_db
+    if vulndb is not None and not Path(vulndb).is_dir():
+        raise ConfigError(settings.values["vuln_db"].origin, "vuln_db", f"{vulndb} is not a dir")
+    engine_env = _engine_env(env, root)
+    ctx = RunContext(
+        root=root,
+        cache_dir=settings.cache_dir,
+        report_dir=settings.report_dir,
+        vulndb=vulndb,
+        env=engine_env,
+        step_timeout_s=settings.step_timeout,
+    )
+    options = RunOptions(
+        stages=args.stages,
+        jobs=settings.jobs,
+        keep_going=args.keep_going,
+        severity_threshold=settings.fail_on,
+        toolchain=ToolchainOptions(offline_vulndb=vulndb is not None),
+    )
+    sink = make_sink(sys.stderr, env, sys.stderr.isatty())
+    if not services:
+        print("nothing to run: no service selected", file=sys.stderr)
+    if settings.engine == "dagger":
+        from pipelines.engines.dagger import run_with_dagger
+
+        result = anyio.run(run_with_dagger, services, ctx, options, sink)
+    else:
+        from pipelines.engines.local import LocalEngine
+
+        engine = LocalEngine(engine_env)
+        result = anyio.run(run_services, services, engine, ctx, options, sink)
+    paths = write_reports(result, settings.report_dir, env)
+    export_spans(result, env)
+    print(f"report: {paths.json}", file=sys.stderr)
+    return ExitCode.STAGE_FAILED if result.failed else ExitCode.OK
+
+
+def cmd_doctor(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    from pipelines.doctor import doctor
+
+    return doctor(root, _settings(args, env, root), _engine_env(env, root), sys.stdout)
+
+
+COMMANDS = {"services": cmd_services, "plan": cmd_plan, "run": cmd_run, "doctor": cmd_doctor}
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    root = (args.root or _git_root(Path.cwd())).resolve()
+    try:
+        return int(COMMANDS[args.command](args, env, root))
+    except CommerceCiError as exc:
+        print(f"commerce-ci: error: {exc}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("commerce-ci: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

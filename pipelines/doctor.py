@@ -1,0 +1,47 @@
+"""`commerce-ci doctor`: what this machine can run, and where each setting came from."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from pipelines.errors import ExitCode
+from pipelines.settings import Settings
+
+
+def tool_table(env: Mapping[str, str]) -> list[tuple[str, str, str | None, str]]:
+    """(language, tool, path or None, install hint) for every tool a toolchain declares."""
+    from pipelines.toolchains import REGISTRY, get_toolchain
+
+    rows = []
+    for language in REGISTRY:
+        toolchain = get_toolchain(language)
+        for tool, hint in sorted(toolchain.install_hints.items()):
+            rows.append((language, tool, shutil.which(tool, path=env.get("PATH")), hint))
+    return rows
+
+
+def doctor(root: Path, settings: Settings, env: Mapping[str, str], out: TextIO) -> int:
+    print(f"repository: {root}", file=out)
+    print("settings:", file=out)
+    for name, resolved in settings.values.items():
+        print(f"  {name:<14} {resolved.value!s:<40} ({resolved.origin})", file=out)
+    print("tools (local engine):", file=out)
+    missing = 0
+    for language, tool, path, hint in tool_table(env):
+        if path:
+            print(f"  ok       {language:<10} {tool:<14} {path}", file=out)
+        else:
+            missing += 1
+            print(f"  MISSING  {language:<10} {tool:<14} {hint}", file=out)
+    try:
+        import dagger  # noqa: F401
+
+        print("dagger SDK: installed (the dagger engine needs the dagger CLI too)", file=out)
+    except ImportError:
+        print("dagger SDK: not installed (pip install 'commerce-ci[dagger]')", file=out)
+    if missing:
+        print(f"{missing} tool(s) missing: stages that need them will fail, naming them", file=out)
+    return int(ExitCode.OK)

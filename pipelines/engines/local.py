@@ -1,0 +1,189 @@
+"""The local engine: each Step becomes a host process in the service folder.
+
+Toolchains come from the host, caches live under one cache dir, and every step's output goes to
+the stage's log file. A program that is not on PATH is reported by name, never skipped. On
+timeout or cancellation (Ctrl-C) the whole process group is terminated, then killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import anyio
+from anyio.abc import ByteReceiveStream, Process
+
+from pipelines.results import StepOutcome
+from pipelines.steps import ROOT, VULNDB, Step
+
+if TYPE_CHECKING:
+    from pipelines.catalog import Service
+    from pipelines.engines.base import RunContext
+
+#: Seconds a terminated process group gets before it is killed.
+GRACE_S = 5.0
+
+
+def step_env(step: Step, ctx: RunContext) -> dict[str, str]:
+    """The process environment: the run's, the step's, and each cache pointed at the cache dir."""
+    env = dict(ctx.env)
+    env.update(step.env)
+    for cache in step.caches:
+        if cache.env:
+            folder = ctx.cache_dir / cache.name
+            folder.mkdir(parents=True, exist_ok=True)
+            env[cache.env] = str(folder)
+    return env
+
+
+def placeholder_values(ctx: RunContext) -> dict[str, str]:
+    values = {ROOT: str(ctx.root)}
+    if ctx.vulndb is not None:
+        values[VULNDB] = str(ctx.vulndb)
+    return values
+
+
+def command_line(argv: tuple[str, ...]) -> str:
+    return shlex.join(argv)
+
+
+def collect_reports(step: Step, service_dir: Path, dest: Path) -> tuple[Path, ...]:
+    """Copy the step's report files (globs allowed) into the run's report dir."""
+    found: list[Path] = []
+    for report in step.reports:
+        for source in sorted(service_dir.glob(report.path)):
+            if not source.is_file():
+                continue
+            target = dest / source.relative_to(service_dir).as_posix().replace("/", "__")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            found.append(target)
+    return tuple(found)
+
+
+def clear_reports(step: Step, service_dir: Path) -> None:
+    """Remove stale report files so a step that writes none is not credited with old ones."""
+    for report in step.reports:
+        for stale in service_dir.glob(report.path):
+            if stale.is_file():
+                stale.unlink()
+    if step.stdout_to:
+        (service_dir / step.stdout_to).unlink(missing_ok=True)
+
+
+async def _pump(stream: ByteReceiveStream | None, sinks: tuple[IO[bytes], ...]) -> None:
+    if stream is None:
+        return
+    async for chunk in stream:
+        for sink in sinks:
+            sink.write(chunk)
+            sink.flush()
+
+
+def _signal_group(process: Process, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+async def _stop(process: Process) -> None:
+    """Terminate the step's process group, then kill it if it does not exit in time."""
+    with anyio.CancelScope(shield=True):
+        _signal_group(process, signal.SIGTERM)
+        with anyio.move_on_after(GRACE_S):
+            await process.wait()
+            return
+        _signal_group(process, signal.SIGKILL)
+        await process.wait()
+
+
+async def _run_process(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    log: IO[bytes],
+    stdout_file: IO[bytes] | None,
+    timeout_s: float,
+) -> tuple[int | None, bool]:
+    """Run one process in its own group; returns (exit code, timed out)."""
+    process = await anyio.open_process(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        with anyio.fail_after(timeout_s):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_pump, process.stdout, (log, stdout_file) if stdout_file else (log,))
+                tg.start_soon(_pump, process.stderr, (log,))
+                return await process.wait(), False
+    except TimeoutError:
+        await _stop(process)
+        log.write(f"\n!! timed out after {timeout_s:g}s\n".encode())
+        return None, True
+    except BaseException:
+        await _stop(process)
+        raise
+    finally:
+        with anyio.CancelScope(shield=True):
+            await process.aclose()
+
+
+class LocalEngine:
+    name = "local"
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        #: Used only to look programs up; each step's process env comes from the RunContext.
+        self._path = (env or os.environ).get("PATH", os.defpath)
+
+    def which(self, program: str) -> str | None:
+        if os.sep in program:
+            return program if os.access(program, os.X_OK) else None
+        return shutil.which(program, path=self._path)
+
+    def missing_tools(self, step: Step) -> tuple[str, ...]:
+        wanted = (step.program, *step.tools)
+        return tuple(dict.fromkeys(t for t in wanted if self.which(t) is None))
+
+    async def run_step(
+        self, step: Step, service: Service, ctx: RunContext, log_path: Path
+    ) -> StepOutcome:
+        service_dir = service.folder(ctx.root)
+        cwd = (service_dir / step.workdir).resolve()
+        argv = step.resolved(placeholder_values(ctx))
+        program = self.which(argv[0])
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        if program is None:
+            return StepOutcome(step, None, 0.0, log_path, error=f"'{argv[0]}' is not on PATH")
+        clear_reports(step, service_dir)
+        (service_dir / ".commerce-ci").mkdir(exist_ok=True)
+        with contextlib.ExitStack() as files:
+            log = files.enter_context(open(log_path, "ab"))
+            log.write(f"$ {command_line(argv)}  (in {cwd})\n".encode())
+            log.flush()
+            stdout_file = (
+                files.enter_context(open(service_dir / step.stdout_to, "wb"))
+                if step.stdout_to
+                else None
+            )
+            exit_code, timed_out = await _run_process(
+                [program, *argv[1:]], cwd, step_env(step, ctx), log, stdout_file, ctx.step_timeout_s
+            )
+            log.write(f"\n# exit code {exit_code}\n".encode())
+        duration = time.monotonic() - started
+        reports = collect_reports(
+            step, service_dir, ctx.report_dir / "artifacts" / service.name / step.stage.value
+        )
+        return StepOutcome(step, exit_code, duration, log_path, reports, timed_out=timed_out)

@@ -1,0 +1,1 @@
+"""Software composition analysis: semgrep over the code, osv-scanner over the lockfile."""

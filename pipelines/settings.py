@@ -1,0 +1,150 @@
+"""Run settings, each declared once: its flag, env var and file key derive from the declaration.
+
+Precedence is flag > environment (`COMMERCE_CI_<NAME>`) > `commerce-ci.toml` > default, and every
+resolved value remembers where it came from, for `doctor` and for error messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import ConfigError
+
+CONFIG_FILE = "commerce-ci.toml"
+SEVERITY_CHOICES = ("low", "medium", "high", "critical")
+ENGINE_CHOICES = ("local", "dagger")
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be at least 1")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError("must be greater than 0")
+    return number
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    help: str
+    default: Any
+    parse: Callable[[str], Any] = str
+    #: Paths are resolved against the repository root (file, default) or the cwd (flag, env).
+    is_path: bool = False
+
+    @property
+    def env(self) -> str:
+        return "COMMERCE_CI_" + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("engine", "engine that runs the steps", "local", _choice(ENGINE_CHOICES)),
+    Setting("jobs", "services run at once", 2, _positive_int),
+    Setting("report_dir", "where reports and logs are written", "reports", is_path=True),
+    Setting("cache_dir", "module caches of the local engine", ".cache/commerce-ci", is_path=True),
+    Setting(
+        "vuln_db",
+        "offline OSV database (osv-scanner's offline layout); unset: query OSV online",
+        None,
+        is_path=True,
+    ),
+    Setting(
+        "fail_on",
+        "lowest severity of a finding that fails the SCA gate",
+        "low",
+        _choice(SEVERITY_CHOICES),
+    ),
+    Setting("step_timeout", "seconds one step may run", 1800.0, _positive_float),
+    Setting("services_dir", "folder holding services/<name>/service.yaml", "services"),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: Any
+    #: "flag", "env COMMERCE_CI_X", "commerce-ci.toml" or "default".
+    origin: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, Resolved]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name].value
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _read_file(root: Path) -> dict[str, Any]:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(CONFIG_FILE, None, f"malformed TOML: {exc}") from None
+    for key in data:
+        if key not in BY_NAME:
+            close = difflib.get_close_matches(key, BY_NAME, n=1)
+            suffix = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError(CONFIG_FILE, key, f"unknown setting{suffix}")
+    return data
+
+
+def _parse(setting: Setting, raw: Any, source: str, field: str) -> Any:
+    if raw is None:
+        return None
+    try:
+        value = setting.parse(str(raw)) if not isinstance(raw, bool) else raw
+    except ValueError as exc:
+        raise ConfigError(source, field, f"{exc} (got {raw!r})") from None
+    return value
+
+
+def resolve(flags: Mapping[str, Any], env: Mapping[str, str], root: Path, cwd: Path) -> Settings:
+    """Resolve every setting; `flags` holds only the flags the user actually gave."""
+    from_file = _read_file(root)
+    values: dict[str, Resolved] = {}
+    for setting in SETTINGS:
+        if flags.get(setting.name) is not None:
+            raw, origin, base = flags[setting.name], "flag", cwd
+            value = _parse(setting, raw, setting.flag, setting.name)
+        elif env.get(setting.env):
+            raw, origin, base = env[setting.env], f"env {setting.env}", cwd
+            value = _parse(setting, raw, f"environment {setting.env}", setting.name)
+        elif setting.name in from_file:
+            raw, origin, base = from_file[setting.name], CONFIG_FILE, root
+            value = _parse(setting, raw, CONFIG_FILE, setting.name)
+        else:
+            value, origin, base = setting.default, "default", root
+        if setting.is_path and value is not None:
+            value = (base / Path(value)).resolve()
+        values[setting.name] = Resolved(value, origin)
+    return Settings(values)

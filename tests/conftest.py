@@ -1,0 +1,69 @@
+"""Shared test helpers: small, local fixtures only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT_ROOT.parent / "shared"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require_tool(tool: str, hint: str) -> str:
+    """A test that needs a host tool fails under CI when it is missing, and skips loudly elsewhere."""
+    extra = os.pathsep.join([str(PROJECT_ROOT / ".tools" / "bin"), os.environ.get("PATH", "")])
+    path = shutil.which(tool, path=extra)
+    if path is None:
+        message = f"required tool '{tool}' is not installed: {hint}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+SERVICE_YAML = """\
+name: {name}
+language: {language}
+description: A test service
+port: 8080
+image:
+  repository: commerce/{name}
+"""
+
+LOCKFILE = {
+    "go": "go.mod",
+    "python": "requirements.txt",
+    "rust": "Cargo.lock",
+    "node": "package-lock.json",
+    "typescript": "package-lock.json",
+    "java": "pom.xml",
+    "kotlin": "pom.xml",
+    "dotnet": "packages.lock.json",
+}
+
+
+@pytest.fixture
+def make_service(tmp_path: Path) -> Callable[..., Path]:
+    """Write services/<name>/service.yaml (and a lockfile) under tmp_path; returns the folder."""
+
+    def make(
+        name: str = "cart",
+        language: str = "go",
+        text: str | None = None,
+        lockfile: bool = True,
+        folder: str | None = None,
+    ) -> Path:
+        service_dir = tmp_path / "services" / (folder or name)
+        service_dir.mkdir(parents=True, exist_ok=True)
+        body = text if text is not None else SERVICE_YAML.format(name=name, language=language)
+        (service_dir / "service.yaml").write_text(body)
+        if lockfile and language in LOCKFILE:
+            (service_dir / LOCKFILE[language]).write_text("")
+        return service_dir
+
+    return make
