@@ -15,7 +15,7 @@ IN_CI = os.environ.get("CI") == "true"
 
 
 def require_tool(tool: str, hint: str) -> str:
-    """A test that needs a host tool fails under CI when it is missing, and skips loudly elsewhere."""
+    """A test that needs a host tool fails under CI when it is missing, else skips loudly."""
     extra = os.pathsep.join([str(PROJECT_ROOT / ".tools" / "bin"), os.environ.get("PATH", "")])
     path = shutil.which(tool, path=extra)
     if path is None:

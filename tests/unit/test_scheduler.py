@@ -240,7 +240,7 @@ def test_services_run_concurrently_up_to_the_jobs_limit(tmp_path):
 
 
 def test_every_stage_ends_with_one_finished_event(tmp_path):
-    result, sink, _ = run(tmp_path, {("cart", Stage.BUILD): (py("pass"),)})
+    _, sink, _ = run(tmp_path, {("cart", Stage.BUILD): (py("pass"),)})
     finished = [e.result.stage for e in sink.events if isinstance(e, StageFinished)]
     assert finished == [Stage.BUILD, Stage.TEST]
 
