@@ -207,15 +207,6 @@ def _engine_env(env: Mapping[str, str], root: Path) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    import anyio
-
-    from pipelines.engines.base import RunContext
-    from pipelines.reports import write_reports
-    from pipelines.reports.progress import make_sink
-    from pipelines.reports.telemetry import export_spans
-    from pipelines.scheduler import RunOptions, run_services
-    from pipelines.toolchains.base import ToolchainOptions
-
     settings = _settings(args, env, root)
     catalog = _catalog(root, settings)
     if args.services and (args.changed or args.all):
@@ -230,6 +221,15 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
     vulndb = settings.vuln_db
     if vulndb is not None and not Path(vulndb).is_dir():
         raise ConfigError(settings.values["vuln_db"].origin, "vuln_db", f"{vulndb} is not a dir")
+    import anyio
+
+    from pipelines.engines.base import RunContext
+    from pipelines.reports import write_reports
+    from pipelines.reports.progress import make_sink
+    from pipelines.reports.telemetry import export_spans
+    from pipelines.scheduler import RunOptions, run_services
+    from pipelines.toolchains.base import ToolchainOptions
+
     engine_env = _engine_env(env, root)
     ctx = RunContext(
         root=root,
