@@ -249,17 +249,24 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
     sink = make_sink(sys.stderr, env, sys.stderr.isatty())
     if not services:
         print("nothing to run: no service selected", file=sys.stderr)
-    if settings.engine == "dagger":
-        from pipelines.engines.dagger import run_with_dagger
+    try:
+        if settings.engine == "dagger":
+            from pipelines.engines.dagger import run_with_dagger
 
-        result = anyio.run(run_with_dagger, services, ctx, options, sink)
-    else:
-        from pipelines.engines.local import LocalEngine
+            result = anyio.run(run_with_dagger, services, ctx, options, sink)
+        else:
+            from pipelines.engines.local import LocalEngine
 
-        engine = LocalEngine(engine_env)
-        result = anyio.run(run_services, services, engine, ctx, options, sink)
+            engine = LocalEngine(engine_env)
+            result = anyio.run(run_services, services, engine, ctx, options, sink)
+    finally:
+        sink.close()
     paths = write_reports(result, settings.report_dir, env)
-    export_spans(result, env)
+    exported = export_spans(result, env)
+    if exported == 0 and (
+        env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    ):
+        print("warning: the OTLP endpoint accepted no spans", file=sys.stderr)
     print(f"report: {paths.json}", file=sys.stderr)
     return ExitCode.STAGE_FAILED if result.failed else ExitCode.OK
 

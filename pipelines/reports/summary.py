@@ -1,0 +1,80 @@
+"""summary.md: the run as a Markdown table, fit for `$GITHUB_STEP_SUMMARY`."""
+
+from __future__ import annotations
+
+from pipelines.reports.junit import TestTotals
+from pipelines.reports.run_report import run_status
+from pipelines.results import RunResult, Status
+from pipelines.steps import CHECK_STAGES
+
+_WORDS = {
+    Status.PASSED: "passed",
+    Status.FAILED: "**FAILED**",
+    Status.SKIPPED: "skipped",
+    Status.CACHED: "cached",
+}
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def _cell(text: str) -> str:
+    """Table cells cannot hold pipes or line breaks."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def render_summary(
+    result: RunResult,
+    tests: TestTotals | None = None,
+    findings: int | None = None,
+    warnings: tuple[str, ...] = (),
+) -> str:
+    status = run_status(result)
+    lines = [
+        f"## commerce-ci: {status.upper() if status != 'passed' else status}",
+        "",
+        f"{len(result.services)} service(s), engine `{result.engine}`"
+        + (f", revision `{result.revision[:12]}`" if result.revision else "")
+        + f", {format_duration(result.duration_s)}",
+        "",
+        "| service | language | " + " | ".join(CHECK_STAGES) + " | duration |",
+        "|---|---|" + "---|" * len(CHECK_STAGES) + "---:|",
+    ]
+    for service in result.services:
+        by_stage = {s.stage: s for s in service.stages}
+        cells = [_cell(service.name), _cell(service.language)]
+        for stage in CHECK_STAGES:
+            found = by_stage.get(stage)
+            cells.append(_WORDS[found.status] if found else "-")
+        cells.append(format_duration(service.duration_s))
+        lines.append("| " + " | ".join(cells) + " |")
+    if tests is not None and tests.tests:
+        lines += [
+            "",
+            f"Tests: {tests.passed} passed, {tests.failures} failed, {tests.errors} errors, "
+            f"{tests.skipped} skipped.",
+        ]
+    if findings is not None:
+        lines += ["", f"Findings (lint and SCA): {findings}."]
+    failed = [
+        (service.name, stage)
+        for service in result.services
+        for stage in service.stages
+        if stage.status is Status.FAILED
+    ]
+    if failed:
+        lines += ["", "### Failures", ""]
+        for name, stage in failed:
+            reason = _cell(stage.reason or "no reason recorded")
+            lines.append(f"- `{name}` {stage.stage}: {reason}")
+    if warnings:
+        lines += ["", "### Report warnings", ""]
+        lines += [f"- {_cell(w)}" for w in warnings]
+    return "\n".join(lines) + "\n"
