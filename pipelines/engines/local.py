@@ -62,7 +62,7 @@ def collect_reports(step: Step, service_dir: Path, dest: Path) -> tuple[Path, ..
         for source in sorted(service_dir.glob(report.path)):
             if not source.is_file():
                 continue
-            target = dest / source.relative_to(service_dir).as_posix().replace("/", "__")
+            target = dest / source.relative_to(service_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             found.append(target)
