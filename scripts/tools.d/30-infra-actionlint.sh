@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# actionlint checks the GitHub Actions workflows (syntax, expressions, action inputs, shellcheck
+# is optional and skipped when absent). Built from source through the Go module proxy.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ACTIONLINT_VERSION="v1.7.12"
+mkdir -p .tools/bin
+if [[ -x .tools/bin/actionlint ]] && .tools/bin/actionlint -version 2>/dev/null | head -1 | grep -qx "${ACTIONLINT_VERSION}"; then
+  echo "actionlint ${ACTIONLINT_VERSION} already installed"
+else
+  command -v go >/dev/null || { echo "go is required to build actionlint (apt-get install golang)" >&2; exit 1; }
+  GOBIN="$(pwd)/.tools/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
+fi
+.tools/bin/actionlint -version | head -1

@@ -1,0 +1,4 @@
+output "namespace" {
+  description = "Namespace ArgoCD runs in."
+  value       = helm_release.argocd.namespace
+}

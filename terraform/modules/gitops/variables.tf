@@ -1,0 +1,33 @@
+variable "argocd_chart_version" {
+  description = "Pinned version of the argo-cd Helm chart."
+  type        = string
+  default     = "7.7.14"
+}
+
+variable "argocd_apps_chart_version" {
+  description = "Pinned version of the argocd-apps Helm chart, which carries the root Application."
+  type        = string
+  default     = "2.0.7"
+}
+
+variable "argocd_domain" {
+  description = "Host name under which the ArgoCD UI is served."
+  type        = string
+}
+
+variable "repo_url" {
+  description = "Git URL of this repository, which ArgoCD watches."
+  type        = string
+}
+
+variable "target_revision" {
+  description = "Branch ArgoCD follows."
+  type        = string
+  default     = "main"
+}
+
+variable "root_app_path" {
+  description = "Folder of the root app-of-apps (AppProject, platform apps, ApplicationSet)."
+  type        = string
+  default     = "argocd/root"
+}

@@ -1,0 +1,320 @@
+"""GitHub Actions workflows: actionlint, pinned actions, least privilege, and `dagger call`s that
+name functions and arguments the Dagger module (pipelines/main.py, CommerceCi) really has."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from infra_helpers import ROOT, WORKFLOWS_DIR, run, tool
+
+MODULE = ROOT / "pipelines" / "main.py"
+MAIN_OBJECT = "CommerceCi"
+WORKFLOWS = sorted(WORKFLOWS_DIR.glob("*.yml"))
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
+
+
+def load(path: Path) -> dict[str, Any]:
+    # PyYAML reads the key `on` as True; the tests only look at jobs and permissions.
+    return yaml.safe_load(path.read_text())
+
+
+# --- actionlint ------------------------------------------------------------------------------
+
+
+def test_actionlint_passes() -> None:
+    result = run([tool("actionlint"), "-no-color", *map(str, WORKFLOWS)])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_rejects_an_undefined_job_dependency(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    needs: missing\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo ${{ github.nope }}\n"
+    )
+    result = run([tool("actionlint"), "-no-color", str(bad)])
+    assert result.returncode != 0
+    assert "missing" in result.stdout
+
+
+# --- supply chain and privileges ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_by_commit_with_its_version(path: Path) -> None:
+    refs = [m for line in path.read_text().splitlines() if (m := USES.match(line))]
+    assert refs
+    for match in refs:
+        ref = match["ref"]
+        if ref.startswith("./"):
+            continue
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), f"{path.name}: {ref} not pinned"
+        assert re.search(r"#\s*v\d+(\.\d+)*", match["rest"]), f"{path.name}: {ref} lacks # vX.Y.Z"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_permissions_start_empty_and_each_job_asks_for_its_own(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{path.name}: job {name} declares no permissions"
+        assert "write-all" not in str(job["permissions"])
+        wants_aws = any(
+            "configure-aws-credentials" in step.get("uses", "") for step in job.get("steps", [])
+        )
+        assert (job["permissions"].get("id-token") == "write") == wants_aws, name
+
+
+def test_terraform_apply_waits_for_environment_approval_on_main_only() -> None:
+    jobs = load(WORKFLOWS_DIR / "terraform.yml")["jobs"]
+    assert jobs["apply"]["environment"] == "${{ matrix.env }}"
+    assert "refs/heads/main" in jobs["apply"]["if"]
+    assert "pull_request" in jobs["plan"]["if"]
+    for job in jobs.values():
+        for step in job["steps"]:
+            assert "aws-access-key-id" not in step.get("with", {}), "no stored keys: OIDC only"
+
+
+def test_dagger_version_matches_the_pinned_sdk() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pins = [d for d in pyproject["project"]["optional-dependencies"]["dagger"] if "dagger-io" in d]
+    sdk = pins[0].split("==")[1]
+    assert re.fullmatch(r"0\.21\.\d+", sdk)
+    for path in WORKFLOWS:
+        workflow = load(path)
+        if "dagger call" in path.read_text():
+            assert workflow["env"]["DAGGER_VERSION"] == sdk, path.name
+
+
+# --- dagger calls against the module --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    params: dict[str, str]  # kebab-case flag -> annotation source
+    required: frozenset[str]
+    returns: str
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    flags: dict[str, str | None]
+    chained: tuple[str, ...]
+    text: str
+
+
+def kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _is_function_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    return (isinstance(target, ast.Name) and target.id == "function") or (
+        isinstance(target, ast.Attribute) and target.attr == "function"
+    )
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Module-level type aliases (`Source = Annotated[dagger.Directory, DefaultPath(".")]`)."""
+    aliases = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and isinstance(node.value, ast.Subscript):
+                aliases[target.id] = ast.unparse(node.value)
+    return aliases
+
+
+def base_type(annotation: str) -> str:
+    """`Annotated[bool, Doc(...)]` -> `bool`; anything else unchanged."""
+    node = ast.parse(annotation, mode="eval").body
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("Annotated"):
+        first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+        return ast.unparse(first)
+    return annotation
+
+
+def module_functions(source: str, main_object: str = MAIN_OBJECT) -> dict[str, Function]:
+    """The @function methods of the main object and their parameters, from the source alone."""
+    tree = ast.parse(source)
+    aliases = _aliases(tree)
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == main_object]
+    if not classes:
+        raise LookupError(f"class {main_object} not found")
+    functions: dict[str, Function] = {}
+    for node in classes[0].body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if not any(_is_function_decorator(d) for d in node.decorator_list):
+            continue
+        positional = node.args.args[1:]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(node.args.defaults))
+        defaults += [*node.args.defaults, *node.args.kw_defaults]
+        params, required = {}, set()
+        for arg, default in zip([*positional, *node.args.kwonlyargs], defaults, strict=True):
+            annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+            annotation = aliases.get(annotation, annotation)
+            params[kebab(arg.arg)] = base_type(annotation) if annotation else ""
+            if default is None and "DefaultPath" not in annotation:
+                required.add(kebab(arg.arg))
+        returns = ast.unparse(node.returns) if node.returns else ""
+        functions[kebab(node.name)] = Function(node.name, params, frozenset(required), returns)
+    return functions
+
+
+def dagger_calls(text: str, functions: dict[str, Function]) -> list[Call]:
+    """Every `dagger call FUNCTION --flag[=value] ... [chained ...]` in a workflow's text."""
+    calls = []
+    joined = re.sub(r"\\\n\s*", " ", text)
+    for line in joined.splitlines():
+        if "dagger call" not in line or line.strip().startswith("#"):
+            continue
+        tokens = shlex.split(line.split("dagger call", 1)[1], comments=True)
+        assert tokens, line
+        function, rest = tokens[0], tokens[1:]
+        known = functions.get(function)
+        flags: dict[str, str | None] = {}
+        i = 0
+        while i < len(rest) and rest[i].startswith("--"):
+            flag, eq, value = rest[i][2:].partition("=")
+            i += 1
+            boolean = known is not None and known.params.get(flag, "") == "bool"
+            if not eq and not boolean and i < len(rest) and not rest[i].startswith("--"):
+                value, i = rest[i], i + 1
+            flags[flag] = value if (eq or not boolean) else None
+        calls.append(Call(function, flags, tuple(rest[i:]), line.strip()))
+    return calls
+
+
+def check_call(call: Call, functions: dict[str, Function]) -> list[str]:
+    problems = []
+    function = functions.get(call.function)
+    if function is None:
+        return [f"{call.text!r}: {MAIN_OBJECT} has no function {call.function!r}"]
+    unknown = set(call.flags) - set(function.params)
+    if unknown:
+        problems.append(f"{call.text!r}: {call.function} has no argument(s) {sorted(unknown)}")
+    missing = function.required - set(call.flags)
+    if missing:
+        problems.append(f"{call.text!r}: required argument(s) {sorted(missing)} not given")
+    if call.chained[:1] == ("export",) and "Directory" not in function.returns:
+        problems.append(f"{call.text!r}: exports, but {call.function} returns {function.returns!r}")
+    return problems
+
+
+FIXTURE_MODULE = """
+import dagger
+from typing import Annotated
+from dagger import DefaultPath, Doc, function, object_type
+
+Source = Annotated[dagger.Directory, DefaultPath("."), Doc("the repository")]
+
+@object_type
+class CommerceCi:
+    @function
+    async def plan(
+        self, source: Annotated[dagger.Directory, DefaultPath(".")], base: str = "", head: str = ""
+    ) -> str: ...
+    @function
+    def check(
+        self, source: Source, services: list[str], keep_going: Annotated[bool, Doc("x")] = False
+    ) -> dagger.Directory: ...
+    def helper(self, x: int) -> None: ...
+"""
+
+
+def test_module_reader_finds_functions_and_kebab_case_arguments() -> None:
+    functions = module_functions(FIXTURE_MODULE)
+    assert set(functions) == {"plan", "check"}
+    assert set(functions["check"].params) == {"source", "services", "keep-going"}
+    assert functions["check"].required == {"services"}
+
+
+def test_a_call_with_an_unknown_function_or_argument_is_reported() -> None:
+    functions = module_functions(FIXTURE_MODULE)
+    text = (
+        "dagger call plan --source=. --bse=x\n"
+        "dagger call release --services a\n"
+        "dagger call check --source=.\n"
+        'dagger call plan --base="$B" export --path=out\n'
+    )
+    problems = [p for c in dagger_calls(text, functions) for p in check_call(c, functions)]
+    assert len(problems) == 4, problems
+    assert any("'bse'" in p for p in problems)
+    assert any("no function 'release'" in p for p in problems)
+    assert any("required argument(s) ['services']" in p for p in problems)
+    assert any("exports, but plan returns 'str'" in p for p in problems)
+
+
+def test_a_correct_call_with_a_chained_export_passes() -> None:
+    functions = module_functions(FIXTURE_MODULE)
+    text = 'run: |\n  dagger call check --services="$S" --source=. --keep-going export --path=out\n'
+    (call,) = dagger_calls(text, functions)
+    assert call.flags == {"source": ".", "services": "$S", "keep-going": None}
+    assert call.chained == ("export", "--path=out")
+    assert check_call(call, functions) == []
+
+
+def test_workflow_dagger_calls_exist_on_the_module() -> None:
+    if not MODULE.exists():
+        pytest.fail(f"{MODULE} (the Dagger module, {MAIN_OBJECT}) is missing")
+    functions = module_functions(MODULE.read_text())
+    calls = [c for path in WORKFLOWS for c in dagger_calls(path.read_text(), functions)]
+    assert {c.function for c in calls} >= {"plan", "check"}
+    problems = [p for c in calls for p in check_call(c, functions)]
+    assert problems == []
+
+
+# --- the plan job's matrix -------------------------------------------------------------------
+
+
+def matrix_script() -> str:
+    ci = load(WORKFLOWS_DIR / "ci.yml")
+    (step,) = [s for s in ci["jobs"]["plan"]["steps"] if s.get("id") == "matrix"]
+    return step["run"].split("<<'PY'", 1)[1].split("\n", 1)[1].rsplit("PY", 1)[0]
+
+
+def plan_matrix(tmp_path: Path, services: list[str]) -> dict[str, str]:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"services": services, "reasons": {}}))
+    result = subprocess.run(  # noqa: S603 - this interpreter, the workflow's own script
+        [sys.executable, "-", str(plan)],
+        input=matrix_script(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return dict(line.split("=", 1) for line in result.stdout.splitlines())
+
+
+def test_matrix_has_one_job_per_affected_service(tmp_path: Path) -> None:
+    outputs = plan_matrix(tmp_path, ["cart", "ad"])
+    assert json.loads(outputs["matrix"]) == {"services": ["ad", "cart"]}
+    assert outputs["count"] == "2"
+
+
+def test_matrix_stays_under_githubs_256_job_limit(tmp_path: Path) -> None:
+    services = [f"svc-{i:04d}" for i in range(1000)]
+    outputs = plan_matrix(tmp_path, services)
+    entries = json.loads(outputs["matrix"])["services"]
+    assert len(entries) <= 256
+    assert sorted(s for e in entries for s in e.split(",")) == services
+
+
+def test_matrix_is_empty_when_nothing_is_affected(tmp_path: Path) -> None:
+    outputs = plan_matrix(tmp_path, [])
+    assert outputs["count"] == "0"
