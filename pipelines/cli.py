@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from pipelines import __version__
 from pipelines.errors import CommerceCiError, ConfigError, ExitCode
 from pipelines.settings import SETTINGS, Settings, resolve
-from pipelines.steps import CHECK_STAGES, Stage
+from pipelines.steps import CHECK_STAGES, Stage, parse_stages
 
 if TYPE_CHECKING:
-    from pipelines.catalog import Catalog, Service
+    from pipelines.catalog import Catalog
 
 EPILOG = """exit codes: 0 success, 1 a stage failed, 2 bad input or config, 130 interrupted.
 Settings come from flags, COMMERCE_CI_<NAME> env vars, or commerce-ci.toml at the repository
@@ -41,15 +41,10 @@ def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) ->
 
 
 def _parse_stages(value: str) -> tuple[Stage, ...]:
-    names = [v.strip() for v in value.split(",") if v.strip()]
-    known = {s.value: s for s in Stage}
-    unknown = [n for n in names if n not in known]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown stage {', '.join(unknown) or '(none)'}; choose from {', '.join(known)}"
-        )
-    # Stages always run in pipeline order, whatever order they were given in.
-    return tuple(s for s in Stage if s.value in names)
+    try:
+        return parse_stages(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,33 +138,9 @@ def _catalog(root: Path, settings: Settings) -> Catalog:
     return load_catalog(root, settings.services_dir)
 
 
-def _select(catalog: Catalog, names: Sequence[str]) -> list[Service]:
-    chosen = []
-    for name in names:
-        service = catalog.get(name)
-        if service is None:
-            import difflib
-
-            close = difflib.get_close_matches(name, catalog.names(), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ConfigError("SERVICE", None, f"unknown service {name!r}{hint}")
-        chosen.append(service)
-    return chosen
-
-
 def cmd_services(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     catalog = _catalog(root, _settings(args, env, root))
-    rows = [
-        {
-            "name": s.name,
-            "language": s.language,
-            "path": s.path,
-            "port": s.spec.port,
-            "image": s.spec.image.repository,
-            "description": s.spec.description,
-        }
-        for s in catalog
-    ]
+    rows = catalog.rows()
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -213,9 +184,9 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
         raise ConfigError("--changed/--all", None, "give service names or --changed/--all")
     if args.changed:
         names = _plan(catalog, root, args.base, None).services
-        services = _select(catalog, names)
+        services = catalog.select(names)
     elif args.services:
-        services = _select(catalog, args.services)
+        services = catalog.select(args.services)
     else:
         services = list(catalog)
     vulndb = settings.vuln_db

@@ -29,10 +29,9 @@ from dagger import DefaultPath, Doc, Ignore, function, object_type
 
 from pipelines.engines.dagger import SOURCE_IGNORE
 from pipelines.errors import ConfigError, StageFailed
-from pipelines.steps import CHECK_STAGES, Stage
+from pipelines.steps import CHECK_STAGES, Stage, parse_stages
 
 if TYPE_CHECKING:
-    from pipelines.catalog import Catalog, Service
     from pipelines.engines.base import Engine
     from pipelines.events import Sink
     from pipelines.results import RunResult
@@ -57,49 +56,6 @@ History = Annotated[
 DEFAULT_STAGES = ",".join(s.value for s in CHECK_STAGES)
 
 
-def parse_stages(text: str) -> tuple[Stage, ...]:
-    """Stage names from a comma list, in pipeline order whatever order they were given in."""
-    names = {n.strip() for n in text.split(",") if n.strip()}
-    unknown = sorted(names - {s.value for s in Stage})
-    if unknown or not names:
-        raise ConfigError(
-            "--stages",
-            None,
-            f"unknown stage {', '.join(unknown) or '(none)'}; "
-            f"choose from {', '.join(s.value for s in Stage)}",
-        )
-    return tuple(s for s in Stage if s.value in names)
-
-
-def select_services(catalog: Catalog, names: Sequence[str]) -> list[Service]:
-    """The named services (all of them when none are named), in the order given."""
-    if not names:
-        return list(catalog)
-    chosen = []
-    for name in names:
-        service = catalog.get(name)
-        if service is None:
-            raise ConfigError("--services", None, f"unknown service {name!r}")
-        chosen.append(service)
-    return chosen
-
-
-def services_json(catalog: Catalog) -> str:
-    """The same rows as `commerce-ci services --json`."""
-    rows = [
-        {
-            "name": s.name,
-            "language": s.language,
-            "path": s.path,
-            "port": s.spec.port,
-            "image": s.spec.image.repository,
-            "description": s.spec.description,
-        }
-        for s in catalog
-    ]
-    return json.dumps(rows, indent=2)
-
-
 def check_failure(result: RunResult) -> StageFailed:
     """One line per failed stage, so the error `dagger call` prints says what broke."""
     lines = [
@@ -109,6 +65,13 @@ def check_failure(result: RunResult) -> StageFailed:
         if stage.status == "failed"
     ]
     return StageFailed("stages failed:\n" + "\n".join(lines))
+
+
+def _stages(text: str) -> tuple[Stage, ...]:
+    try:
+        return parse_stages(text)
+    except ValueError as exc:
+        raise ConfigError("--stages", None, str(exc)) from None
 
 
 @contextlib.asynccontextmanager
@@ -146,13 +109,13 @@ async def run_check(
     if jobs < 1:
         raise ConfigError("--jobs", None, f"must be at least 1, got {jobs}")
     options = RunOptions(
-        stages=parse_stages(stages),
+        stages=_stages(stages),
         jobs=jobs,
         keep_going=keep_going,
         severity_threshold=fail_on,
         toolchain=ToolchainOptions(offline_vulndb=offline_vulndb),
     )
-    services = select_services(load_catalog(root), names)
+    services = load_catalog(root).select(names, source="--services")
     ctx = RunContext(root=root, cache_dir=root / ".cache", report_dir=report_dir)
     result = await run_services(services, engine, ctx, options, sink)
     write_reports(result, report_dir, {})
@@ -169,7 +132,7 @@ class CommerceCi:
         from pipelines.catalog import load_catalog
 
         async with checkout(source) as root:
-            return services_json(load_catalog(root))
+            return json.dumps(load_catalog(root).rows(), indent=2)
 
     @function
     async def plan(

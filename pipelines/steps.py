@@ -31,6 +31,19 @@ class Stage(enum.StrEnum):
 
 CHECK_STAGES: tuple[Stage, ...] = (Stage.BUILD, Stage.TEST, Stage.LINT, Stage.SCA)
 
+
+def parse_stages(text: str) -> tuple[Stage, ...]:
+    """Stages from a comma list, in pipeline order whatever order they were given in."""
+    names = {n.strip() for n in text.split(",") if n.strip()}
+    unknown = sorted(names - {s.value for s in Stage})
+    if unknown or not names:
+        raise ValueError(
+            f"unknown stage {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(s.value for s in Stage)}"
+        )
+    return tuple(s for s in Stage if s.value in names)
+
+
 ReportKind = Literal["junit", "sarif", "osv-json", "go-test-json", "cargo-test-text"]
 
 

@@ -6,8 +6,9 @@ Unknown keys are rejected so that a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
@@ -116,3 +117,33 @@ class Catalog(BaseModel):
 
     def get(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)
+
+    def select(self, names: Sequence[str], source: str = "SERVICE") -> list[Service]:
+        """The named services in the order given (all when none are named)."""
+        if not names:
+            return list(self.services)
+        chosen = []
+        for name in names:
+            service = self.get(name)
+            if service is None:
+                from pipelines.errors import ConfigError
+
+                close = difflib.get_close_matches(name, self.names(), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ConfigError(source, None, f"unknown service {name!r}{hint}")
+            chosen.append(service)
+        return chosen
+
+    def rows(self) -> list[dict[str, object]]:
+        """One JSON-ready row per service: what `services --json` prints."""
+        return [
+            {
+                "name": s.name,
+                "language": s.language,
+                "path": s.path,
+                "port": s.spec.port,
+                "image": s.spec.image.repository,
+                "description": s.spec.description,
+            }
+            for s in self.services
+        ]

@@ -23,14 +23,7 @@ from pipelines.catalog import load_catalog
 from pipelines.engines.dagger import SOURCE_IGNORE
 from pipelines.errors import ConfigError, StageFailed
 from pipelines.events import ListSink
-from pipelines.main import (
-    CommerceCi,
-    check_failure,
-    parse_stages,
-    run_check,
-    select_services,
-    services_json,
-)
+from pipelines.main import CommerceCi, _stages, check_failure, run_check
 from pipelines.results import StepOutcome
 from pipelines.steps import Stage
 
@@ -214,28 +207,28 @@ def test_dagger_json_keeps_local_environments_and_build_outputs_out_of_the_modul
 
 
 def test_stages_run_in_pipeline_order_whatever_order_they_are_given_in():
-    assert parse_stages("sca, build") == (Stage.BUILD, Stage.SCA)
+    assert _stages("sca, build") == (Stage.BUILD, Stage.SCA)
 
 
 def test_an_unknown_stage_is_bad_input_naming_the_choices():
     with pytest.raises(ConfigError, match=r"unknown stage deploy; choose from build, test"):
-        parse_stages("build,deploy")
+        _stages("build,deploy")
 
 
 def test_services_are_all_of_them_when_none_are_named_else_the_named_ones_in_order():
     catalog = load_catalog(FIXTURES)
 
-    assert [s.name for s in select_services(catalog, [])] == list(catalog.names())
-    assert [s.name for s in select_services(catalog, ["rust-svc", "go-svc"])] == [
+    assert [s.name for s in catalog.select([])] == list(catalog.names())
+    assert [s.name for s in catalog.select(["rust-svc", "go-svc"])] == [
         "rust-svc",
         "go-svc",
     ]
     with pytest.raises(ConfigError, match="unknown service 'nope'"):
-        select_services(catalog, ["nope"])
+        catalog.select(["nope"])
 
 
 def test_services_json_lists_each_service_with_its_language_path_and_image():
-    rows = json.loads(services_json(load_catalog(FIXTURES)))
+    rows = load_catalog(FIXTURES).rows()
 
     go = next(r for r in rows if r["name"] == "go-svc")
     assert go == {
