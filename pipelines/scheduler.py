@@ -6,6 +6,7 @@ other service finish. Whatever is not run is marked `skipped` with the reason, n
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pipelines.events import (
     StepStarted,
 )
 from pipelines.results import RunResult, ServiceResult, StageResult, Status, StepOutcome
-from pipelines.steps import CHECK_STAGES, ROOT, VULNDB, Stage, Step
+from pipelines.steps import CHECK_STAGES, Stage, Step
 from pipelines.toolchains.base import Toolchain, ToolchainOptions
 
 if TYPE_CHECKING:
@@ -94,10 +95,9 @@ class _ServiceRun:
         self.sink = sink
 
     def _display(self, step: Step) -> str:
-        values = {ROOT: str(self.ctx.root)}
-        if self.ctx.vulndb:
-            values[VULNDB] = str(self.ctx.vulndb)
-        return " ".join(step.resolved(values))
+        from pipelines.engines.local import placeholder_values
+
+        return shlex.join(step.resolved(placeholder_values(self.ctx, step)))
 
     async def stage(self, stage: Stage) -> StageResult:
         name = self.service.name

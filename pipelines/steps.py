@@ -18,6 +18,13 @@ ROOT = "{root}"
 VULNDB = "{vulndb}"
 PLACEHOLDERS = (ROOT, VULNDB)
 
+
+def cache_path(name: str) -> str:
+    """Placeholder for the location of the step's cache mount `name` (host dir or container
+    path), for tools that take a cache location only as a flag (Maven's -Dmaven.repo.local)."""
+    return "{cache:" + name + "}"
+
+
 #: Where steps write machine-readable reports, relative to the service folder.
 REPORT_DIR = ".commerce-ci"
 

@@ -23,7 +23,7 @@ import anyio
 
 from pipelines.errors import CommerceCiError, ConfigError, ToolMissingError
 from pipelines.results import StepOutcome
-from pipelines.steps import REPORT_DIR, ROOT, VULNDB, Step
+from pipelines.steps import REPORT_DIR, ROOT, VULNDB, Step, cache_path
 
 if TYPE_CHECKING:
     import dagger
@@ -89,6 +89,7 @@ def _uses_vulndb(step: Step) -> bool:
 def placeholder_values(step: Step, has_vulndb: bool) -> dict[str, str]:
     """Container locations of the placeholders; `{vulndb}` only when the run has a database."""
     values = {ROOT: SRC}
+    values.update({cache_path(c.name): c.path for c in step.caches})
     if has_vulndb:
         values[VULNDB] = VULNDB_MOUNT
     elif _uses_vulndb(step):

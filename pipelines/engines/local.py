@@ -22,7 +22,7 @@ import anyio
 from anyio.abc import ByteReceiveStream, Process
 
 from pipelines.results import StepOutcome
-from pipelines.steps import ROOT, VULNDB, Step
+from pipelines.steps import ROOT, VULNDB, Step, cache_path
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -44,10 +44,12 @@ def step_env(step: Step, ctx: RunContext) -> dict[str, str]:
     return env
 
 
-def placeholder_values(ctx: RunContext) -> dict[str, str]:
+def placeholder_values(ctx: RunContext, step: Step | None = None) -> dict[str, str]:
     values = {ROOT: str(ctx.root)}
     if ctx.vulndb is not None:
         values[VULNDB] = str(ctx.vulndb)
+    for cache in step.caches if step else ():
+        values[cache_path(cache.name)] = str(ctx.cache_dir / cache.name)
     return values
 
 
@@ -161,7 +163,7 @@ class LocalEngine:
     ) -> StepOutcome:
         service_dir = service.folder(ctx.root)
         cwd = (service_dir / step.workdir).resolve()
-        argv = step.resolved(placeholder_values(ctx))
+        argv = step.resolved(placeholder_values(ctx, step))
         program = self.which(argv[0])
         log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()

@@ -148,7 +148,12 @@ def test_a_maven_step_mounts_its_repository_cache_where_maven_looks_by_default(c
     assert calls(ctr, "withMountedCache") == [
         {"path": "/root/.m2/repository", "cache": cache("commerce-ci-maven-repository")}
     ]
-    assert calls(ctr, "withExec") == [{"args": list(step.argv), "expect": "ANY"}]
+    assert calls(ctr, "withExec") == [
+        {
+            "args": ["mvn", "-Dmaven.repo.local=/root/.m2/repository", *step.argv[2:]],
+            "expect": "ANY",
+        }
+    ]
 
 
 def test_cache_variables_meant_for_host_tools_do_not_change_the_builder_image(catalog, source):

@@ -1,0 +1,112 @@
+""".NET services, built by the dotnet CLI.
+
+The machines this project runs on have no .NET SDK, so these Steps run in the Dagger engine, in
+the SDK image; the local engine finds no `dotnet` and says so with the hint below instead of
+skipping. Restores are locked (`packages.lock.json` must match the project), so a build can never
+pick up a dependency version the lockfile does not name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
+from pipelines.sca.steps import sca_steps
+from pipelines.steps import REPORT_DIR, ROOT, CacheMount, ReportFile, Stage, Step
+from pipelines.toolchains.base import ToolchainOptions
+
+if TYPE_CHECKING:
+    from pipelines.catalog import Service
+
+IMAGE = "mcr.microsoft.com/dotnet/sdk:8.0.404"
+
+#: NuGet's global packages folder; `NUGET_PACKAGES` is NuGet's own setting for its location.
+NUGET_CACHE = CacheMount(name="nuget", path="/root/.nuget/packages", env="NUGET_PACKAGES")
+
+ENV: Mapping[str, str] = {
+    "DOTNET_CLI_TELEMETRY_OPTOUT": "1",
+    "DOTNET_NOLOGO": "1",
+    "NUGET_XMLDOC_MODE": "skip",
+}
+
+CONFIGURATION = "Release"
+
+#: Every project's build output (the image recipe publishes from these).
+BUILD_OUTPUTS = (f"**/bin/{CONFIGURATION}",)
+
+#: One JUnit file per test assembly ({assembly} is the logger's token, not an engine placeholder).
+JUNIT_GLOB = f"{REPORT_DIR}/junit/*.xml"
+
+INSTALL_HINTS: dict[str, str] = {
+    "dotnet": "no .NET SDK here: run .NET services with `--engine dagger` (image "
+    f"{IMAGE}), or install the .NET 8 SDK (Microsoft's apt package dotnet-sdk-8.0)",
+}
+
+
+def junit_logger(service: Service) -> str:
+    """The JUnit logger (package JunitXml.TestLogger in each test project), by absolute path:
+    relative paths would resolve against each test project's folder, not the service's."""
+    folder = f"{ROOT}/{service.path}/{REPORT_DIR}/junit"
+    options = "MethodFormat=Class;FailureBodyFormat=Verbose"
+    return f"junit;LogFilePath={folder}/{{assembly}}.xml;{options}"
+
+
+@dataclass(frozen=True)
+class DotnetToolchain:
+    language: str = "dotnet"
+    install_hints: dict[str, str] = field(
+        default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
+    )
+    image: str = IMAGE
+
+    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
+        if stage is Stage.SCA:
+            return sca_steps(service, options)
+        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
+        if stage.value in overrides:
+            argv = tuple(overrides[stage.value])
+            return (self._step(stage, f"{stage.value} (service command)", argv, BUILD_OUTPUTS),)
+        if stage is Stage.BUILD:
+            return (
+                self._step(stage, "dotnet restore", ("dotnet", "restore", "--locked-mode")),
+                self._step(
+                    stage,
+                    "dotnet build",
+                    ("dotnet", "build", "--no-restore", "--configuration", CONFIGURATION),
+                    BUILD_OUTPUTS,
+                ),
+            )
+        if stage is Stage.TEST:
+            argv = (
+                "dotnet",
+                "test",
+                "--no-restore",
+                "--configuration",
+                CONFIGURATION,
+                "--logger",
+                "console;verbosity=normal",
+                "--logger",
+                junit_logger(service),
+            )
+            return (self._step(stage, "dotnet test", argv),)
+        argv = ("dotnet", "format", "--verify-no-changes", "--no-restore", "--severity", "warn")
+        return (self._step(stage, "dotnet format", argv),)
+
+    def _step(
+        self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()
+    ) -> Step:
+        return Step(
+            stage=stage,
+            name=name,
+            image=self.image,
+            argv=argv,
+            env=ENV,
+            caches=(NUGET_CACHE,),
+            outputs=outputs if stage is Stage.BUILD else (),
+            reports=(ReportFile("junit", JUNIT_GLOB),) if stage is Stage.TEST else (),
+        )
+
+
+DOTNET = DotnetToolchain()

@@ -1,0 +1,130 @@
+"""Java and Kotlin services, both built by Maven.
+
+The two share every stage but lint: Java is checked by Checkstyle, Kotlin by ktlint, each through
+its Maven plugin at a version pinned here, so that a service's lint cannot drift with whatever
+plugin version Maven Central calls newest. The plugin's configuration (rules file, severity)
+still comes from the service's `pom.xml` when it declares the plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
+from pipelines.sca.steps import sca_steps
+from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step, cache_path
+from pipelines.toolchains.base import ToolchainOptions
+
+if TYPE_CHECKING:
+    from pipelines.catalog import Service
+
+#: The builder image: the Maven line the host tools are expected to match, on Java 17.
+IMAGE = "maven:3.9.11-eclipse-temurin-17"
+
+#: Where Maven keeps downloaded artifacts: Maven's default location in the container, a folder of
+#: the run's cache dir on a host (each engine resolves the `{cache:...}` placeholder).
+REPOSITORY_CACHE = CacheMount(name="maven-repository", path="/root/.m2/repository")
+
+#: Maven takes its repository location only as a flag; each engine fills in where the cache is.
+_MVN_PRELUDE = ("mvn", "-Dmaven.repo.local=" + cache_path(REPOSITORY_CACHE.name))
+#: Batch mode, no transfer progress, and colour off: logs are read by people and parsers alike.
+_MVN_FLAGS = ("-B", "-ntp", "-Dstyle.color=never")
+
+CHECKSTYLE_PLUGIN = "org.apache.maven.plugins:maven-checkstyle-plugin:3.6.0"
+KTLINT_PLUGIN = "com.github.gantsign.maven:ktlint-maven-plugin:3.5.0"
+
+#: Checkstyle findings as SARIF, for the run report.
+CHECKSTYLE_SARIF = f"{REPORT_DIR}/checkstyle.sarif"
+
+INSTALL_HINTS: dict[str, str] = {
+    "mvn": "apt-get install maven (or unpack org.apache.maven:apache-maven:3.9.11:bin from "
+    "Maven Central into .tools and link bin/mvn into .tools/bin)",
+    "java": "apt-get install openjdk-17-jdk-headless",
+}
+
+
+def mvn(*args: str) -> tuple[str, ...]:
+    """A Maven command line that uses the shared repository cache."""
+    return (*_MVN_PRELUDE, *_MVN_FLAGS, *args)
+
+
+def with_repository_cache(argv: tuple[str, ...]) -> tuple[str, ...]:
+    """A service's own `mvn ...` command, routed through the cache prelude; others untouched."""
+    if argv and argv[0] == "mvn":
+        return (*_MVN_PRELUDE, *argv[1:])
+    return argv
+
+
+#: A lint step as (name, argv, reports).
+LintStep = tuple[str, tuple[str, ...], tuple[ReportFile, ...]]
+
+
+def checkstyle_lint() -> tuple[LintStep, ...]:
+    return (
+        (
+            "checkstyle",
+            mvn(
+                f"{CHECKSTYLE_PLUGIN}:check",
+                "-Dcheckstyle.failOnViolation=true",
+                "-Dcheckstyle.violationSeverity=warning",
+                "-Dcheckstyle.consoleOutput=true",
+                "-Dcheckstyle.output.format=sarif",
+                f"-Dcheckstyle.output.file={CHECKSTYLE_SARIF}",
+            ),
+            (ReportFile("sarif", CHECKSTYLE_SARIF),),
+        ),
+    )
+
+
+def ktlint_lint() -> tuple[LintStep, ...]:
+    return (("ktlint", mvn(f"{KTLINT_PLUGIN}:check", "-Dktlint.failOnViolation=true"), ()),)
+
+
+@dataclass(frozen=True)
+class MavenToolchain:
+    language: str
+    #: The lint stage's steps, in order.
+    lint: tuple[LintStep, ...]
+    install_hints: dict[str, str] = field(
+        default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
+    )
+    image: str = IMAGE
+
+    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
+        if stage is Stage.SCA:
+            return sca_steps(service, options)
+        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
+        if stage.value in overrides:
+            argv = with_repository_cache(tuple(overrides[stage.value]))
+            return (self._step(stage, f"{stage.value} (service command)", argv),)
+        if stage is Stage.BUILD:
+            return (self._step(stage, "mvn package", mvn("-DskipTests", "package")),)
+        if stage is Stage.TEST:
+            return (self._step(stage, "mvn test", mvn("test")),)
+        return tuple(self._step(stage, name, argv, reports) for name, argv, reports in self.lint)
+
+    def _step(
+        self,
+        stage: Stage,
+        name: str,
+        argv: tuple[str, ...],
+        reports: tuple[ReportFile, ...] = (),
+    ) -> Step:
+        if stage is Stage.TEST:
+            reports = (*reports, ReportFile("junit", "target/surefire-reports/TEST-*.xml"))
+        return Step(
+            stage=stage,
+            name=name,
+            image=self.image,
+            argv=argv,
+            caches=(REPOSITORY_CACHE,),
+            outputs=("target/*.jar",) if stage is Stage.BUILD else (),
+            reports=reports,
+            tools=("java",) if argv[0] == "mvn" else (),
+        )
+
+
+JAVA = MavenToolchain(language="java", lint=checkstyle_lint())
+KOTLIN = MavenToolchain(language="kotlin", lint=ktlint_lint())

@@ -1,0 +1,133 @@
+"""JavaScript and TypeScript services on Node, with npm.
+
+Both install exactly what `package-lock.json` pins (`npm ci`) and test with Node's own runner,
+which writes JUnit for the report and a readable spec to the log at once. TypeScript adds a
+compile step to build and a type check to lint. Tools such as eslint and tsc come from the
+service's own devDependencies (`npx --no` refuses to fetch anything the lockfile lacks), so their
+versions are the service's to pin.
+
+Later stages use what build left in the service folder (`node_modules/`, and `dist/` for
+TypeScript): stages of a service run in order, in the same folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
+from pipelines.sca.steps import sca_steps
+from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
+from pipelines.toolchains.base import ToolchainOptions
+
+if TYPE_CHECKING:
+    from pipelines.catalog import Service
+
+IMAGE = "node:20.20.2-bookworm-slim"
+
+#: npm's download cache; `npm_config_cache` is npm's own setting for its location.
+NPM_CACHE = CacheMount(name="npm", path="/root/.npm", env="npm_config_cache")
+
+#: No update checks, audits or funding notes: they need the network and say nothing about the build.
+ENV: Mapping[str, str] = {
+    "npm_config_update_notifier": "false",
+    "npm_config_audit": "false",
+    "npm_config_fund": "false",
+    "NO_COLOR": "1",
+}
+
+JUNIT = f"{REPORT_DIR}/junit.xml"
+
+INSTALL_HINTS: dict[str, str] = {
+    "node": "apt-get install nodejs npm (Node 20, as in the builder image)",
+    "npm": "apt-get install npm",
+    "npx": "apt-get install npm",
+}
+
+NPM_CI = ("npm", "ci", "--no-audit", "--no-fund")
+
+
+def npx(*args: str) -> tuple[str, ...]:
+    """A tool from the service's node_modules; never downloaded on the fly."""
+    return ("npx", "--no", "--", *args)
+
+
+def node_test(*paths: str) -> tuple[str, ...]:
+    """Node's test runner: a spec to the log and JUnit to the report dir."""
+    return (
+        "node",
+        "--test",
+        "--test-reporter=spec",
+        "--test-reporter-destination=stdout",
+        "--test-reporter=junit",
+        f"--test-reporter-destination={JUNIT}",
+        *paths,
+    )
+
+
+ESLINT = npx("eslint", "--max-warnings=0", ".")
+
+
+@dataclass(frozen=True)
+class NodeToolchain:
+    language: str
+    #: (step name, argv) of each stage, in order.
+    build: tuple[tuple[str, tuple[str, ...]], ...]
+    test: tuple[str, ...]
+    lint: tuple[tuple[str, tuple[str, ...]], ...]
+    #: What the runtime image needs from the service folder after build.
+    outputs: tuple[str, ...]
+    install_hints: dict[str, str] = field(
+        default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
+    )
+    image: str = IMAGE
+
+    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
+        if stage is Stage.SCA:
+            return sca_steps(service, options)
+        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
+        if stage.value in overrides:
+            argv = tuple(overrides[stage.value])
+            outputs = self.outputs if stage is Stage.BUILD else ()
+            return (self._step(stage, f"{stage.value} (service command)", argv, outputs),)
+        if stage is Stage.BUILD:
+            *first, (name, argv) = self.build
+            steps = [self._step(stage, n, a) for n, a in first]
+            return (*steps, self._step(stage, name, argv, self.outputs))
+        if stage is Stage.TEST:
+            return (self._step(stage, "node --test", self.test),)
+        return tuple(self._step(stage, name, argv) for name, argv in self.lint)
+
+    def _step(
+        self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()
+    ) -> Step:
+        """One step; the last build step declares the outputs, once they all exist."""
+        return Step(
+            stage=stage,
+            name=name,
+            image=self.image,
+            argv=argv,
+            env=ENV,
+            caches=(NPM_CACHE,),
+            outputs=outputs,
+            reports=(ReportFile("junit", JUNIT),) if stage is Stage.TEST else (),
+            tools=("node",) if argv[0] in ("npm", "npx") else (),
+        )
+
+
+NODE = NodeToolchain(
+    language="node",
+    build=(("npm ci", NPM_CI),),
+    test=node_test(),
+    lint=(("eslint", ESLINT),),
+    outputs=(".",),
+)
+
+TYPESCRIPT = NodeToolchain(
+    language="typescript",
+    build=(("npm ci", NPM_CI), ("tsc", npx("tsc", "-p", "tsconfig.json"))),
+    test=node_test("dist/test/"),
+    lint=(("tsc --noEmit", npx("tsc", "--noEmit", "-p", "tsconfig.json")), ("eslint", ESLINT)),
+    outputs=("dist", "package.json", "package-lock.json"),
+)
