@@ -343,7 +343,7 @@ def start_registry(
         ]
     (root / "config.yml").write_text("\n".join(lines) + "\n")
     with (root / "access.log").open("wb") as out, (root / "server.log").open("wb") as err:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        process = subprocess.Popen(
             [binary, "serve", str(root / "config.yml")],
             stdout=out,
             stderr=err,
@@ -643,7 +643,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
     port = free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        process = subprocess.Popen(
             [binary, "-H", "127.0.0.1", "-p", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,

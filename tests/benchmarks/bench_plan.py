@@ -225,7 +225,7 @@ def generate(root: Path, size: Size, env: dict[str, str], seed: int = 7) -> floa
 
 
 def _git(root: Path, env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(  # noqa: S603 - fixed program, argv list
+    result = subprocess.run(
         ["git", *args],
         cwd=root,
         env=env,
@@ -250,7 +250,7 @@ def plan_command(runner: str, python: str, env: dict[str, str]) -> tuple[str, li
     """(runner used, argv prefix) of the plan command; base, head (and root) are appended."""
     cli = _venv_bin("commerce-ci")
     if runner in ("auto", "cli") and cli.exists():
-        probe = subprocess.run(  # noqa: S603 - our own console script
+        probe = subprocess.run(
             [str(cli), "plan", "--help"], env=env, capture_output=True, timeout=60, check=False
         )
         if probe.returncode == 0:
@@ -270,7 +270,7 @@ def _argv(runner: str, prefix: list[str], root: Path, base: str, head: str) -> l
 
 def _timed(argv: list[str], root: Path, env: dict[str, str]) -> tuple[float, str]:
     started = time.perf_counter()
-    result = subprocess.run(  # noqa: S603 - argv built here from fixed parts
+    result = subprocess.run(
         argv, cwd=root, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
     )
     elapsed = time.perf_counter() - started

@@ -48,7 +48,7 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Runs a tool with a timeout; output is captured for the assertion message."""
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "NO_COLOR": "1"}
-    return subprocess.run(  # noqa: S603 - argv list, tool path resolved by tool()
+    return subprocess.run(
         list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False
     )
 

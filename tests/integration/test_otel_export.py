@@ -263,7 +263,7 @@ def test_without_an_endpoint_nothing_is_exported_or_imported() -> None:
         "from pipelines.results import RunResult\n"
         "print(export_spans(RunResult('local', 0.0, 1.0), {}), 'opentelemetry' in sys.modules)\n"
     )
-    out = subprocess.run(  # noqa: S603 - our own interpreter, fixed argv
+    out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.split() == ["0", "False"]

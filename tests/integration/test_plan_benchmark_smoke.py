@@ -12,7 +12,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_plan.py"
 
 def test_plan_benchmark_runs_at_quick_size_and_writes_its_result(tmp_path: Path) -> None:
     output = tmp_path / "bench_plan.json"
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script, fixed argv
+    result = subprocess.run(
         [sys.executable, str(BENCH), "--quick", "--runs", "1", "--output", str(output)],
         capture_output=True,
         text=True,

@@ -49,7 +49,7 @@ class GitRepo:
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str) -> str:
-        result = subprocess.run(  # noqa: S603 - fixed program, argv list
+        result = subprocess.run(
             ["git", *args],
             cwd=self.root,
             env=self.env,
@@ -303,7 +303,7 @@ def test_a_missing_git_is_a_tool_error_naming_git(tmp_path: Path) -> None:
         "except Exception as exc:\n"
         "    print(type(exc).__name__, exc)\n"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed argv
+    result = subprocess.run(
         [sys.executable, "-c", probe],
         env={"PATH": str(tmp_path), "HOME": str(tmp_path)},
         capture_output=True,

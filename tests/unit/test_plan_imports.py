@@ -11,7 +11,7 @@ def test_importing_the_plan_loads_neither_gitpython_nor_pydantic() -> None:
         "import sys, pipelines.plan; "
         "print(sorted(m for m in ('git', 'pydantic', 'yaml') if m in sys.modules))"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed argv
+    result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"

@@ -157,7 +157,7 @@ def test_plain_lines_do_not_import_rich() -> None:
         "make_sink(io.StringIO(), {}, is_tty=False)\n"
         "print('rich' in sys.modules, 'opentelemetry' in sys.modules)\n"
     )
-    out = subprocess.run(  # noqa: S603 - our own interpreter, fixed argv
+    out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.split() == ["False", "False"]
