@@ -29,6 +29,7 @@ from pipelines.toolchains.base import Toolchain, ToolchainOptions
 if TYPE_CHECKING:
     from pipelines.catalog import Service
     from pipelines.engines.base import Engine, RunContext
+    from pipelines.sca.gate import GateVerdict
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -126,13 +127,12 @@ class _ServiceRun:
                 break
         reports = tuple(p for o in outcomes for p in o.reports)
         findings = 0
-        if status is Status.PASSED and self._gated(outcomes):
-            from pipelines.sca.gate import evaluate
-
-            verdict = evaluate(reports, self.options.severity_threshold)
+        if outcomes and self._gated(steps):
+            verdict = self._gate(steps, stage)
             findings = verdict.findings
             if verdict.failed:
-                status, reason = Status.FAILED, verdict.reason
+                reason = f"{reason}; {verdict.reason}" if reason else verdict.reason
+                status = Status.FAILED
         return StageResult(
             service=name,
             stage=stage,
@@ -148,9 +148,18 @@ class _ServiceRun:
         )
 
     @staticmethod
-    def _gated(outcomes: Sequence[StepOutcome]) -> bool:
-        kinds = {r.kind for o in outcomes for r in o.step.reports}
-        return bool(kinds & {"sarif", "osv-json"})
+    def _gated(steps: Sequence[Step]) -> bool:
+        """Stages whose steps write findings (SARIF, OSV) end with the gate."""
+        return any(r.kind in ("sarif", "osv-json") for step in steps for r in step.reports)
+
+    def _gate(self, steps: Sequence[Step], stage: Stage) -> GateVerdict:
+        """Judge the findings from the copies the engine collected (same relative layout for
+        both engines), so a scan that crashed still gets its reason from the gate."""
+        from pipelines.sca.gate import evaluate_steps
+
+        collected = self.ctx.report_dir / "artifacts" / self.service.name / stage.value
+        vulndb = self.ctx.vulndb if self.options.toolchain.offline_vulndb else None
+        return evaluate_steps(steps, collected, self.options.severity_threshold, vulndb)
 
     def skipped(self, stage: Stage, reason: str) -> StageResult:
         now = time.time()

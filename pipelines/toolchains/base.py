@@ -27,3 +27,22 @@ class Toolchain(Protocol):
     def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
         """The Steps of `stage` for `service`, in order. Empty means the stage has nothing to do."""
         ...
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How a built service runs: the one recipe behind both its image and a local run.
+
+    Paths are relative to the service folder. An image copies `files` to the same relative paths
+    under /app and runs `command` there; a local run (`commerce-ci shop`) runs `command` in the
+    service folder itself. So `command` may only name files the build produced or interpreters
+    the runtime base provides.
+    """
+
+    #: Kind of runtime base image: static (no libc needed), glibc, jre, node, python.
+    base: str
+    #: Globs of build outputs the service needs at run time.
+    files: tuple[str, ...]
+    #: argv, relative to the service folder / /app.
+    command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
