@@ -37,9 +37,9 @@ def step_env(step: Step, ctx: RunContext) -> dict[str, str]:
     env = dict(ctx.env)
     env.update(step.env)
     for cache in step.caches:
+        folder = ctx.cache_dir / cache.name
+        folder.mkdir(parents=True, exist_ok=True)
         if cache.env:
-            folder = ctx.cache_dir / cache.name
-            folder.mkdir(parents=True, exist_ok=True)
             env[cache.env] = str(folder)
     return env
 

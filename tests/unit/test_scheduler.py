@@ -250,3 +250,20 @@ def test_results_keep_the_order_services_were_given_in(tmp_path, jobs):
     plan = {(n, Stage.BUILD): (py("pass"),) for n in ("c", "a", "b")}
     result, _, _ = run(tmp_path, plan, names=("c", "a", "b"), jobs=jobs)
     assert [s.name for s in result.services] == ["a", "b", "c"]
+
+
+def test_cache_placeholder_in_argv_becomes_the_cache_folder(tmp_path):
+    step = py(
+        "import sys; print('REPO=' + sys.argv[1])",
+        caches=(CacheMount("maven-repository", "/root/.m2/repository"),),
+    )
+    step = Step(
+        step.stage,
+        step.name,
+        step.image,
+        (*step.argv, "{cache:maven-repository}"),
+        caches=step.caches,
+    )
+    result, _, ctx = run(tmp_path, {("cart", Stage.BUILD): (step,)})
+    log = stage_of(result, "cart", Stage.BUILD).log_path.read_text()
+    assert f"REPO={ctx.cache_dir / 'maven-repository'}" in log
