@@ -16,6 +16,7 @@ from pathlib import Path
 import anyio
 
 from pipelines.catalog import Service, load_service
+from pipelines.catalog.model import ServiceSpec
 from pipelines.engines.base import RunContext
 from pipelines.engines.local import LocalEngine
 from pipelines.events import NullSink
@@ -60,16 +61,13 @@ class StageRun:
         return f"{self.result.reason or ''}\n{text}"
 
 
-def run_stage(
-    service: Service,
-    service_dir: Path,
-    stage: Stage,
-    cache_dir: Path,
-    vulndb: Path | None = None,
-    severity_threshold: str = "low",
-) -> StageRun:
-    """One stage of `service`, whose repository root is two folders above `service_dir`."""
-    root = service_dir.parents[1]
+@dataclass(frozen=True)
+class SingleStep:
+    exit_code: int | None
+    output: str
+
+
+def _context(root: Path, cache_dir: Path, vulndb: Path | None) -> tuple[RunContext, dict]:
     rules = root / "sca"
     if not rules.exists():
         shutil.copytree(PROJECT_ROOT / "sca", rules)
@@ -83,6 +81,38 @@ def run_stage(
         env=env,
         step_timeout_s=STEP_TIMEOUT_S,
     )
+    return ctx, env
+
+
+def _service_at(service_dir: Path, root: Path) -> Service:
+    """The folder's service.yaml when it has one, else a bare stand-in (scanner-only tests)."""
+    if (service_dir / "service.yaml").is_file():
+        return load_service(service_dir / "service.yaml", root)
+    spec = ServiceSpec.model_construct(name=service_dir.name, language="python")
+    return Service(spec=spec, path=service_dir.relative_to(root).as_posix(), lockfile="")
+
+
+def run_step(step: Step, service_dir: Path, cache_dir: Path, vulndb: Path | None) -> SingleStep:
+    """One Step through the local engine, outside any stage (for scanner-level tests)."""
+    root = service_dir.parents[1]
+    ctx, env = _context(root, cache_dir, vulndb)
+    service = _service_at(service_dir, root)
+    log = root / "reports" / "logs" / f"{service.name}-{step.name.replace(' ', '-')}.log"
+    outcome = anyio.run(LocalEngine(env).run_step, step, service, ctx, log)
+    return SingleStep(outcome.exit_code, log.read_text(errors="replace"))
+
+
+def run_stage(
+    service: Service,
+    service_dir: Path,
+    stage: Stage,
+    cache_dir: Path,
+    vulndb: Path | None = None,
+    severity_threshold: str = "low",
+) -> StageRun:
+    """One stage of `service`, whose repository root is two folders above `service_dir`."""
+    root = service_dir.parents[1]
+    ctx, env = _context(root, cache_dir, vulndb)
     toolchain_options = ToolchainOptions(offline_vulndb=vulndb is not None)
     options = RunOptions(
         stages=(stage,), severity_threshold=severity_threshold, toolchain=toolchain_options

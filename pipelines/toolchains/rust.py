@@ -1,0 +1,105 @@
+"""Rust: `cargo build --release` of the binary named like the service, clippy + rustfmt for lint.
+
+Every cargo call takes `--locked`: Cargo.lock is what the SCA stage audited, so a build that
+would quietly re-resolve it must fail instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipelines.sca.steps import sca_steps
+from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
+
+if TYPE_CHECKING:
+    from pipelines.catalog import Service
+    from pipelines.toolchains.base import ToolchainOptions
+
+RUST_IMAGE = "rust:1.95.0-bookworm"
+CARGO_TEST_REPORT = f"{REPORT_DIR}/cargo-test.txt"
+
+#: The official image keeps CARGO_HOME at /usr/local/cargo; its registry (index and crate
+#: sources) is what is worth caching. Locally the whole CARGO_HOME moves to the cache dir.
+CACHES = (CacheMount("cargo-registry", "/usr/local/cargo/registry", env="CARGO_HOME"),)
+ENV: Mapping[str, str] = {"CARGO_TERM_COLOR": "never", "CARGO_INCREMENTAL": "0"}
+#: The image is built with rustup's minimal profile, which leaves the linters out.
+LINT_SETUP = (("rustup", "component", "add", "clippy", "rustfmt"),)
+
+
+def binary_path(service: Service) -> str:
+    return f"target/release/{service.name}"
+
+
+@dataclass(frozen=True)
+class RustToolchain:
+    language: str = "rust"
+    image: str = RUST_IMAGE
+    install_hints: dict[str, str] = field(
+        default_factory=lambda: {
+            "cargo": "install Rust with rustup (https://rustup.rs)",
+            "cargo-clippy": "rustup component add clippy (scripts/tools.d/12-rust-components.sh)",
+            "cargo-fmt": "rustup component add rustfmt (scripts/tools.d/12-rust-components.sh)",
+            "rustfmt": "rustup component add rustfmt (scripts/tools.d/12-rust-components.sh)",
+        }
+    )
+
+    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
+        if stage is Stage.SCA:
+            return sca_steps(service, options)
+        override = service.spec.commands.get(stage.value)
+        if stage is Stage.BUILD:
+            argv = override or ("cargo", "build", "--release", "--locked", "--bin", service.name)
+            return (self._step(stage, "cargo build", argv, outputs=(binary_path(service),)),)
+        if stage is Stage.TEST:
+            if override:
+                return (self._step(stage, "cargo test (service command)", override),)
+            # libtest prints results on stdout and cargo its progress on stderr: keep stdout.
+            return (
+                self._step(
+                    stage,
+                    "cargo test",
+                    ("cargo", "test", "--locked"),
+                    stdout_to=CARGO_TEST_REPORT,
+                    reports=(ReportFile("cargo-test-text", CARGO_TEST_REPORT),),
+                ),
+            )
+        if stage is Stage.LINT:
+            if override:
+                return (self._step(stage, "lint (service command)", override),)
+            clippy = ("cargo", "clippy", "--locked", "--all-targets", "--", "-D", "warnings")
+            return (
+                self._step(stage, "cargo clippy", clippy, tools=("cargo-clippy",)),
+                self._step(
+                    stage, "cargo fmt", ("cargo", "fmt", "--check"), tools=("cargo-fmt", "rustfmt")
+                ),
+            )
+        return ()
+
+    def _step(
+        self,
+        stage: Stage,
+        name: str,
+        argv: tuple[str, ...],
+        outputs: tuple[str, ...] = (),
+        stdout_to: str | None = None,
+        reports: tuple[ReportFile, ...] = (),
+        tools: tuple[str, ...] = (),
+    ) -> Step:
+        return Step(
+            stage=stage,
+            name=name,
+            image=self.image,
+            argv=tuple(argv),
+            env=dict(ENV),
+            caches=CACHES,
+            outputs=outputs,
+            stdout_to=stdout_to,
+            reports=reports,
+            tools=tools,
+            setup=LINT_SETUP if tools else (),
+        )
+
+
+RUST = RustToolchain()

@@ -1,0 +1,85 @@
+"""Python Steps derived from service.yaml alone: no process runs here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipelines.catalog import Service, load_service
+from pipelines.errors import ConfigError
+from pipelines.steps import Stage
+from pipelines.toolchains import get_toolchain
+from pipelines.toolchains.base import ToolchainOptions
+
+OPTIONS = ToolchainOptions()
+OVERRIDE = """\
+name: prices
+language: python
+description: A test service
+port: 8080
+image:
+  repository: commerce/prices
+commands:
+  test: [python, -m, pytest, -x]
+"""
+
+
+def service(make_service: Callable[..., Path], text: str | None = None) -> Service:
+    folder = make_service("prices", "python", text=text)
+    return load_service(folder / "service.yaml", folder.parents[1])
+
+
+def steps(svc: Service, stage: Stage, options: ToolchainOptions = OPTIONS):
+    return get_toolchain("python").steps(svc, stage, options)
+
+
+def test_every_step_uses_the_pinned_python_image(make_service: Callable[..., Path]) -> None:
+    svc = service(make_service)
+    images = {s.image for stage in Stage for s in steps(svc, stage) if stage is not Stage.SCA}
+    assert len(images) == 1
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", images.pop())
+
+
+def test_build_installs_the_locked_pins_without_resolving(
+    make_service: Callable[..., Path],
+) -> None:
+    deps, own = steps(service(make_service), Stage.BUILD)
+    assert "--no-deps" in deps.argv and deps.argv[-2:] == ("-r", "requirements.txt")
+    assert own.argv[-1] == "." and own.outputs == ("dist/app",)
+    assert [c.env for c in deps.caches] == ["PIP_CACHE_DIR"]
+
+
+def test_pytest_writes_junit_under_the_report_dir(make_service: Callable[..., Path]) -> None:
+    _, pytest_step = steps(service(make_service), Stage.TEST)
+    assert "--junitxml=.commerce-ci/junit.xml" in pytest_step.argv
+    assert [(r.kind, r.path) for r in pytest_step.reports] == [("junit", ".commerce-ci/junit.xml")]
+
+
+def test_lint_is_ruff_check_and_ruff_format_check(make_service: Callable[..., Path]) -> None:
+    check, fmt = steps(service(make_service), Stage.LINT)
+    assert check.argv[:2] == ("ruff", "check")
+    assert fmt.argv[:3] == ("ruff", "format", "--check")
+    assert any("ruff==" in arg for argv in check.setup for arg in argv)
+
+
+def test_service_command_overrides_the_test_stage(make_service: Callable[..., Path]) -> None:
+    (test,) = steps(service(make_service, OVERRIDE), Stage.TEST)
+    assert test.argv == ("python", "-m", "pytest", "-x")
+
+
+def test_sca_scans_requirements_txt(make_service: Callable[..., Path]) -> None:
+    _, osv = steps(service(make_service), Stage.SCA)
+    assert osv.argv[osv.argv.index("--lockfile") + 1] == "requirements.txt"
+
+
+def test_a_uv_lock_only_service_is_told_to_export_requirements(
+    make_service: Callable[..., Path],
+) -> None:
+    folder = make_service("prices", "python", lockfile=False)
+    (folder / "uv.lock").write_text("version = 1\n")
+    svc = load_service(folder / "service.yaml", folder.parents[1])
+    with pytest.raises(ConfigError, match="uv export"):
+        steps(svc, Stage.BUILD)

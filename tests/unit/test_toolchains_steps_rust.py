@@ -1,0 +1,79 @@
+"""Rust Steps derived from service.yaml alone: no process runs here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.catalog import Service, load_service
+from pipelines.steps import Stage
+from pipelines.toolchains import get_toolchain
+from pipelines.toolchains.base import ToolchainOptions
+
+OPTIONS = ToolchainOptions()
+OVERRIDE = """\
+name: quotes
+language: rust
+description: A test service
+port: 8080
+image:
+  repository: commerce/quotes
+commands:
+  build: [cargo, build, --release, --locked, --features, fast]
+"""
+
+
+def service(make_service: Callable[..., Path], text: str | None = None) -> Service:
+    folder = make_service("quotes", "rust", text=text)
+    return load_service(folder / "service.yaml", folder.parents[1])
+
+
+def steps(svc: Service, stage: Stage, options: ToolchainOptions = OPTIONS):
+    return get_toolchain("rust").steps(svc, stage, options)
+
+
+def test_every_step_uses_the_pinned_rust_image(make_service: Callable[..., Path]) -> None:
+    svc = service(make_service)
+    images = {s.image for stage in Stage for s in steps(svc, stage) if stage is not Stage.SCA}
+    assert len(images) == 1
+    assert re.fullmatch(r"rust:\d+\.\d+\.\d+-bookworm", images.pop())
+
+
+def test_build_is_locked_and_outputs_the_release_binary(make_service: Callable[..., Path]) -> None:
+    (build,) = steps(service(make_service), Stage.BUILD)
+    assert "--locked" in build.argv and "--release" in build.argv
+    assert build.outputs == ("target/release/quotes",)
+    assert [(c.env, c.path) for c in build.caches] == [("CARGO_HOME", "/usr/local/cargo/registry")]
+
+
+def test_tests_save_libtest_text_from_stdout(make_service: Callable[..., Path]) -> None:
+    (test,) = steps(service(make_service), Stage.TEST)
+    assert test.argv == ("cargo", "test", "--locked")
+    assert test.stdout_to == ".commerce-ci/cargo-test.txt"
+    assert [r.kind for r in test.reports] == ["cargo-test-text"]
+
+
+def test_lint_denies_clippy_warnings_and_checks_formatting(
+    make_service: Callable[..., Path],
+) -> None:
+    clippy, fmt = steps(service(make_service), Stage.LINT)
+    assert clippy.argv[-3:] == ("--", "-D", "warnings")
+    assert fmt.argv == ("cargo", "fmt", "--check")
+    assert clippy.tools == ("cargo-clippy",)
+    assert ("rustup", "component", "add", "clippy", "rustfmt") in clippy.setup
+
+
+def test_service_command_overrides_build_but_keeps_the_artifact(
+    make_service: Callable[..., Path],
+) -> None:
+    (build,) = steps(service(make_service, OVERRIDE), Stage.BUILD)
+    assert build.argv[-2:] == ("--features", "fast")
+    assert build.outputs == ("target/release/quotes",)
+
+
+def test_sca_scans_cargo_lock_online_by_default(make_service: Callable[..., Path]) -> None:
+    _, osv = steps(service(make_service), Stage.SCA)
+    assert osv.argv[osv.argv.index("--lockfile") + 1] == "Cargo.lock"
+    assert "--offline" not in osv.argv
+    assert osv.ok_exit_codes == (0, 1)
