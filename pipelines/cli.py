@@ -11,13 +11,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines import __version__
 from pipelines.errors import CommerceCiError, ConfigError, ExitCode
-from pipelines.settings import SETTINGS, Settings, resolve
+from pipelines.gitops.cli import add_parsers as add_gitops_parsers
+from pipelines.settings import Settings, add_flags, from_args
 from pipelines.steps import CHECK_STAGES, Stage, parse_stages
 
 if TYPE_CHECKING:
@@ -26,18 +27,6 @@ if TYPE_CHECKING:
 EPILOG = """exit codes: 0 success, 1 a stage failed, 2 bad input or config, 130 interrupted.
 Settings come from flags, COMMERCE_CI_<NAME> env vars, or commerce-ci.toml at the repository
 root, in that order; `commerce-ci doctor` shows each value and where it came from."""
-
-
-def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
-    for setting in SETTINGS:
-        if setting.name in names:
-            default = f" (default: {setting.default})" if setting.default is not None else ""
-            parser.add_argument(
-                setting.flag,
-                dest=f"setting_{setting.name}",
-                metavar=setting.name.split("_")[-1].upper(),
-                help=f"{setting.help}{default}; env {setting.env}",
-            )
 
 
 def _parse_stages(value: str) -> tuple[Stage, ...]:
@@ -62,13 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     services = sub.add_parser("services", help="list the services of the catalog")
     services.add_argument("--json", action="store_true", help="print JSON")
-    _add_setting_flags(services, ["services_dir"])
+    add_flags(services, ["services_dir"])
 
     plan = sub.add_parser("plan", help="which services changed between two revisions")
     plan.add_argument("--base", help="base revision (default: merge-base with main, or HEAD~1)")
     plan.add_argument("--head", help="head revision (default: HEAD)")
     plan.add_argument("--json", action="store_true", help="print JSON")
-    _add_setting_flags(plan, ["services_dir"])
+    add_flags(plan, ["services_dir"])
 
     run = sub.add_parser(
         "run",
@@ -90,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--keep-going", action="store_true", help="run every service even after one failed"
     )
-    _add_setting_flags(
+    add_flags(
         run,
         [
             "engine",
@@ -105,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("doctor", help="show settings, and which tools each language needs and has")
+    for name, handler in add_gitops_parsers(sub).items():
+        sub.choices[name].set_defaults(handler=handler)
+    for name, handler in COMMANDS.items():
+        sub.choices[name].set_defaults(handler=handler)
     return parser
 
 
@@ -123,15 +116,6 @@ def _git_root(cwd: Path) -> Path:
     return Path(out.stdout.strip()) if out.returncode == 0 else cwd
 
 
-def _settings(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> Settings:
-    flags = {
-        key.removeprefix("setting_"): value
-        for key, value in vars(args).items()
-        if key.startswith("setting_")
-    }
-    return resolve(flags, env, root, Path.cwd())
-
-
 def _catalog(root: Path, settings: Settings) -> Catalog:
     from pipelines.catalog import load_catalog
 
@@ -139,7 +123,7 @@ def _catalog(root: Path, settings: Settings) -> Catalog:
 
 
 def cmd_services(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    catalog = _catalog(root, _settings(args, env, root))
+    catalog = _catalog(root, from_args(args, env, root))
     rows = catalog.rows()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -157,7 +141,7 @@ def _plan(catalog: Catalog, root: Path, base: str | None, head: str | None) -> A
 
 
 def cmd_plan(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    catalog = _catalog(root, _settings(args, env, root))
+    catalog = _catalog(root, from_args(args, env, root))
     plan = _plan(catalog, root, args.base, args.head)
     data = plan.to_json()
     if args.json:
@@ -178,7 +162,7 @@ def _engine_env(env: Mapping[str, str], root: Path) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    settings = _settings(args, env, root)
+    settings = from_args(args, env, root)
     catalog = _catalog(root, settings)
     if args.services and (args.changed or args.all):
         raise ConfigError("--changed/--all", None, "give service names or --changed/--all")
@@ -245,10 +229,15 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
 def cmd_doctor(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.doctor import doctor
 
-    return doctor(root, _settings(args, env, root), _engine_env(env, root), sys.stdout)
+    return doctor(root, from_args(args, env, root), _engine_env(env, root), sys.stdout)
 
 
-COMMANDS = {"services": cmd_services, "plan": cmd_plan, "run": cmd_run, "doctor": cmd_doctor}
+COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Path], int]] = {
+    "services": cmd_services,
+    "plan": cmd_plan,
+    "run": cmd_run,
+    "doctor": cmd_doctor,
+}
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -257,7 +246,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     args = parser.parse_args(argv)
     root = (args.root or _git_root(Path.cwd())).resolve()
     try:
-        return int(COMMANDS[args.command](args, env, root))
+        return int(args.handler(args, env, root))
     except CommerceCiError as exc:
         print(f"commerce-ci: error: {exc}", file=sys.stderr)
         if exc.hint:

@@ -6,9 +6,10 @@ resolved value remembers where it came from, for `doctor` and for error messages
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,23 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("step_timeout", "seconds one step may run", 1800.0, _positive_float),
     Setting("services_dir", "folder holding services/<name>/service.yaml", "services"),
+    Setting(
+        "gitops_remote",
+        "GitOps remote: a path or git URL (default: a local bare repo seeded from argocd/)",
+        None,
+    ),
+    Setting("gitops_branch", "branch ArgoCD follows", "main"),
+    Setting(
+        "gitops_token_env",
+        "name of the environment variable holding an https token (the name, not the token)",
+        None,
+    ),
+    Setting(
+        "gitops_workdir",
+        "where the GitOps remote is cloned",
+        ".cache/commerce-ci/gitops/work",
+        is_path=True,
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -148,3 +166,26 @@ def resolve(flags: Mapping[str, Any], env: Mapping[str, str], root: Path, cwd: P
             value = (base / Path(value)).resolve()
         values[setting.name] = Resolved(value, origin)
     return Settings(values)
+
+
+def add_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    """Add the flags of the named settings; the values land in `setting_<name>`."""
+    for setting in SETTINGS:
+        if setting.name in names:
+            default = f" (default: {setting.default})" if setting.default is not None else ""
+            parser.add_argument(
+                setting.flag,
+                dest=f"setting_{setting.name}",
+                metavar=setting.name.split("_")[-1].upper(),
+                help=f"{setting.help}{default}; env {setting.env}",
+            )
+
+
+def from_args(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> Settings:
+    """Resolve every setting from parsed flags (only those given), env and the file."""
+    flags = {
+        key.removeprefix("setting_"): value
+        for key, value in vars(args).items()
+        if key.startswith("setting_")
+    }
+    return resolve(flags, env, root, Path.cwd())

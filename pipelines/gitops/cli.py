@@ -1,0 +1,108 @@
+"""`commerce-ci promote` and `commerce-ci rollback`, hooked into pipelines.cli by add_parsers().
+
+Handlers take (args, env, root) like the other commands and raise; pipelines.cli maps errors to
+exit codes. The GitOps remote comes from a flag, then `COMMERCE_CI_GITOPS_*` in the environment,
+then the embedded default: a bare repository under the cache dir, seeded from argocd/ on first
+use, so both commands work on a fresh machine with no settings at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from pipelines.errors import ExitCode
+from pipelines.gitops.git import CommitResult, GitOpsRemote, seed_local_remote
+from pipelines.settings import add_flags, from_args
+
+Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
+
+#: The settings (pipelines/settings.py) these commands read.
+GITOPS_SETTINGS = ("gitops_remote", "gitops_branch", "gitops_token_env", "gitops_workdir")
+DEFAULT_REMOTE = Path(".cache/commerce-ci/gitops/remote.git")
+DEFAULT_WORKDIR = Path(".cache/commerce-ci/gitops/work")
+
+
+def _add_remote_flags(parser: argparse.ArgumentParser) -> None:
+    add_flags(parser, GITOPS_SETTINGS)
+    parser.add_argument("--json", action="store_true", help="print the commit as JSON")
+
+
+def add_parsers(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> dict[str, Handler]:
+    """Adds `promote` and `rollback`; returns their handlers by command name."""
+    promote = subparsers.add_parser(
+        "promote",
+        help="copy services' images from one environment's values to another's (one commit)",
+    )
+    promote.add_argument("services", nargs="+", metavar="SERVICE")
+    promote.add_argument("--from", dest="from_env", default="dev", help="default: dev")
+    promote.add_argument("--to", dest="to_env", default="prod", help="default: prod")
+    _add_remote_flags(promote)
+
+    rollback = subparsers.add_parser(
+        "rollback",
+        help="restore a service's previous image in one environment (one commit)",
+    )
+    rollback.add_argument("service", metavar="SERVICE")
+    rollback.add_argument("--env", dest="env_name", required=True, help="environment, e.g. prod")
+    rollback.add_argument(
+        "--to",
+        dest="to_digest",
+        metavar="DIGEST",
+        help="sha256 digest to restore (default: the one before the current, from git history)",
+    )
+    _add_remote_flags(rollback)
+    return {"promote": cmd_promote, "rollback": cmd_rollback}
+
+
+def resolve_remote(
+    args: argparse.Namespace, env: Mapping[str, str], root: Path, log: Callable[[str], None]
+) -> tuple[GitOpsRemote, Path]:
+    """The remote and work dir from flags, env or the embedded default (seeded on first use)."""
+    settings = from_args(args, env, root)
+    url = settings.gitops_remote
+    branch = settings.gitops_branch
+    if url is None:
+        bare = root / DEFAULT_REMOTE
+        seed_local_remote(root, bare, env, branch=branch, log=log)
+        url = str(bare)
+    remote = GitOpsRemote(url, branch, token_env=settings.gitops_token_env)
+    return remote, Path(settings.gitops_workdir)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _report(result: CommitResult, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({**result.to_report(), "changed": result.changed}, indent=2))
+    elif result.changed:
+        print(f"{result.commit[:12]} {result.subject}")
+        print(f"pushed to {result.remote} ({result.branch}): {', '.join(result.files)}")
+    else:
+        print(f"nothing to change: {result.remote} ({result.branch}) already has it")
+    return ExitCode.OK
+
+
+def cmd_promote(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    from pipelines.gitops.commands import GitOpsOptions, promote
+
+    remote, workdir = resolve_remote(args, env, root, _stderr)
+    options = GitOpsOptions(workdir=workdir, environ=env, log=_stderr)
+    result = promote(remote, args.services, args.from_env, args.to_env, options=options)
+    return _report(result, args.json)
+
+
+def cmd_rollback(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    from pipelines.gitops.commands import GitOpsOptions, rollback
+
+    remote, workdir = resolve_remote(args, env, root, _stderr)
+    options = GitOpsOptions(workdir=workdir, environ=env, log=_stderr)
+    result = rollback(remote, args.service, args.env_name, args.to_digest, options=options)
+    return _report(result, args.json)
