@@ -247,3 +247,12 @@ def test_argocd_is_bootstrapped_with_pinned_charts_and_a_root_app() -> None:
     for name in ("argocd_chart_version", "argocd_apps_chart_version"):
         assert re.fullmatch(r"\d+\.\d+\.\d+", labelled(variables, name)["default"])
     assert "selfHeal = true" in root["values"][0] and "prune = true" in root["values"][0]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_each_cluster_labels_itself_with_its_environment_for_the_applicationset(env: str) -> None:
+    gitops = module_dir("gitops")
+    argocd = labelled(gitops["resource"], "helm_release", "argocd")
+    assert '"commerce.io/environment" = var.environment' in argocd["values"][0]
+    calls = [m for m in env_dir(env)["module"] if "gitops" in m]
+    assert calls and calls[0]["gitops"]["environment"] == env

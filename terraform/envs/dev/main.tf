@@ -118,6 +118,7 @@ module "workload_identity" {
 module "gitops" {
   source = "../../modules/gitops"
 
+  environment     = "dev"
   argocd_domain   = var.argocd_domain
   repo_url        = "https://github.com/${var.github_repository}.git"
   target_revision = var.gitops_revision

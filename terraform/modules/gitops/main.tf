@@ -18,6 +18,14 @@ resource "helm_release" "argocd" {
         "application.resourceTrackingMethod" = "annotation"
         "exec.enabled"                       = false
       }
+      # The services ApplicationSet picks each cluster's environment from this label.
+      clusterCredentials = {
+        in-cluster = {
+          server = "https://kubernetes.default.svc"
+          labels = { "commerce.io/environment" = var.environment }
+          config = {}
+        }
+      }
     }
     server = { service = { type = "ClusterIP" } }
     # Metrics Service only: its ServiceMonitor comes later from charts/observability, once

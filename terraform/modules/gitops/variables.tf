@@ -31,3 +31,13 @@ variable "root_app_path" {
   type        = string
   default     = "argocd/root"
 }
+
+variable "environment" {
+  description = "Environment this cluster runs (dev or prod): the values folder argocd/envs/<environment>."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "prod"], var.environment)
+    error_message = "environment must be dev or prod."
+  }
+}
