@@ -55,6 +55,18 @@ History = Annotated[
 
 DEFAULT_STAGES = ",".join(s.value for s in CHECK_STAGES)
 
+Services = Annotated[list[str] | None, Doc("Services to check, by name; all when none are given")]
+Stages = Annotated[str, Doc("Comma-separated stages to run")]
+KeepGoing = Annotated[
+    bool, Doc("Let other services finish after a stage fails (default: fail fast)")
+]
+Jobs = Annotated[int, Doc("Services checked at once")]
+FailOn = Annotated[str, Doc("Lowest finding severity that fails SCA: low, medium, high, critical")]
+VulnDb = Annotated[
+    dagger.Directory | None,
+    Doc("Offline OSV database (osv-scanner's offline layout); OSV is queried when unset"),
+]
+
 
 def check_failure(result: RunResult) -> StageFailed:
     """One line per failed stage, so the error `dagger call` prints says what broke."""
@@ -155,26 +167,57 @@ class CommerceCi:
     async def check(
         self,
         source: Source,
-        services: Annotated[
-            list[str] | None, Doc("Services to check, by name; all when none are given")
-        ] = None,
-        stages: Annotated[str, Doc("Comma-separated stages to run")] = DEFAULT_STAGES,
-        keep_going: Annotated[
-            bool, Doc("Let other services finish after a stage fails (default: fail fast)")
-        ] = False,
-        jobs: Annotated[int, Doc("Services checked at once")] = 2,
-        fail_on: Annotated[
-            str, Doc("Lowest finding severity that fails SCA: low, medium, high, critical")
-        ] = "low",
-        vulndb: Annotated[
-            dagger.Directory | None,
-            Doc("Offline OSV database (osv-scanner's offline layout); OSV is queried when unset"),
-        ] = None,
+        services: Services = None,
+        stages: Stages = DEFAULT_STAGES,
+        keep_going: KeepGoing = False,
+        jobs: Jobs = 2,
+        fail_on: FailOn = "low",
+        vulndb: VulnDb = None,
         allow_failure: Annotated[
             bool, Doc("Return the report even when a stage failed, instead of failing the call")
         ] = False,
     ) -> str:
         """Build, test, lint and scan services; returns report.json. Fails when a stage fails."""
+        result, files = await self._check(
+            source, services, stages, keep_going, jobs, fail_on, vulndb
+        )
+        report = files["report.json"]
+        if result.failed and not allow_failure:
+            # The function's stdout stays in the trace; the error says which stages broke.
+            print(report)
+            raise check_failure(result)
+        return report
+
+    @function
+    async def check_reports(
+        self,
+        source: Source,
+        services: Services = None,
+        stages: Stages = DEFAULT_STAGES,
+        keep_going: KeepGoing = False,
+        jobs: Jobs = 2,
+        fail_on: FailOn = "low",
+        vulndb: VulnDb = None,
+    ) -> dagger.Directory:
+        """Like check, but returns the reports folder (report.json, junit.xml, findings.sarif,
+        summary.md, logs/) whatever the outcome: CI uploads it, then fails on its status."""
+        _, files = await self._check(source, services, stages, keep_going, jobs, fail_on, vulndb)
+        directory = dagger.dag.directory()
+        for name, text in sorted(files.items()):
+            directory = directory.with_new_file(name, text)
+        return directory
+
+    async def _check(
+        self,
+        source: dagger.Directory,
+        services: list[str] | None,
+        stages: str,
+        keep_going: bool,
+        jobs: int,
+        fail_on: str,
+        vulndb: dagger.Directory | None,
+    ) -> tuple[RunResult, dict[str, str]]:
+        """Run the check; return the result and every text file of the reports folder."""
         from pipelines.engines.dagger import DaggerEngine
         from pipelines.reports.progress import PlainSink
 
@@ -193,9 +236,11 @@ class CommerceCi:
                 report_dir=report_dir,
                 sink=PlainSink(sys.stderr),
             )
-            report = (report_dir / "report.json").read_text(encoding="utf-8")
-        if result.failed and not allow_failure:
-            # The function's stdout stays in the trace; the error says which stages broke.
-            print(report)
-            raise check_failure(result)
-        return report
+            files = {
+                path.relative_to(report_dir).as_posix(): path.read_text(
+                    encoding="utf-8", errors="replace"
+                )
+                for path in report_dir.rglob("*")
+                if path.is_file() and "artifacts" not in path.relative_to(report_dir).parts
+            }
+        return result, files

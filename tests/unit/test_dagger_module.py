@@ -50,13 +50,14 @@ def test_the_runtime_finds_the_main_object_through_the_package_entry_point():
     assert load_module().get_object("CommerceCi").cls is CommerceCi
 
 
-def test_the_module_exposes_plan_check_and_services_each_returning_text(module):
+def test_the_module_exposes_its_verbs_with_their_return_types(module):
     fns = functions(module)
 
-    assert set(fns) == {"plan", "check", "services"}
+    assert set(fns) == {"plan", "check", "check_reports", "services"}
     assert {name: fn.return_type for name, fn in fns.items()} == {
         "plan": str,
         "check": str,
+        "check_reports": dagger.Directory,
         "services": str,
     }
     assert all(fn.doc for fn in fns.values())
@@ -179,6 +180,15 @@ def test_the_type_definitions_the_engine_would_receive_build_without_an_engine(m
             "fail_on": "STRING",
             "vulndb": "Directory?",
             "allow_failure": "BOOLEAN",
+        },
+        "check_reports": {
+            "source": "Directory",
+            "services": "[STRING]?",
+            "stages": "STRING",
+            "keep_going": "BOOLEAN",
+            "jobs": "INTEGER",
+            "fail_on": "STRING",
+            "vulndb": "Directory?",
         },
     }
 
@@ -308,3 +318,19 @@ def test_bad_settings_are_refused_before_anything_runs(tmp_path, setting, messag
     with pytest.raises(ConfigError, match=message):
         _check(tmp_path, engine, ["java-svc"], "build", **setting)
     assert engine.ran == []
+
+
+def test_check_reports_returns_every_report_file_as_a_directory(monkeypatch):
+    files = {"report.json": '{"status": "failed"}', "logs/cart/build.log": "boom"}
+
+    async def fake_check(self, *args):
+        return None, files
+
+    monkeypatch.setattr(CommerceCi, "_check", fake_check)
+    directory = anyio.run(lambda: CommerceCi().check_reports(source=dagger.dag.directory()))
+
+    written = [f.args for f in directory._ctx.selections if f.name == "withNewFile"]
+    assert written == [
+        {"path": "logs/cart/build.log", "contents": "boom"},
+        {"path": "report.json", "contents": '{"status": "failed"}'},
+    ]
