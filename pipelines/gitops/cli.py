@@ -13,10 +13,13 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.errors import ExitCode
-from pipelines.gitops.git import CommitResult, GitOpsRemote, seed_local_remote
 from pipelines.settings import add_flags, from_args
+
+if TYPE_CHECKING:
+    from pipelines.gitops.git import CommitResult, GitOpsRemote
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
 
@@ -64,6 +67,8 @@ def resolve_remote(
     args: argparse.Namespace, env: Mapping[str, str], root: Path, log: Callable[[str], None]
 ) -> tuple[GitOpsRemote, Path]:
     """The remote and work dir from flags, env or the embedded default (seeded on first use)."""
+    from pipelines.gitops.git import GitOpsRemote, seed_local_remote
+
     settings = from_args(args, env, root)
     url = settings.gitops_remote
     branch = settings.gitops_branch
