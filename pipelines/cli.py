@@ -22,7 +22,7 @@ from pipelines.settings import Settings, add_flags, from_args
 from pipelines.steps import CHECK_STAGES, Stage, parse_stages
 
 if TYPE_CHECKING:
-    from pipelines.catalog import Catalog
+    from pipelines.catalog import Catalog, Service
 
 EPILOG = """exit codes: 0 success, 1 a stage failed, 2 bad input or config, 130 interrupted.
 Settings come from flags, COMMERCE_CI_<NAME> env vars, or commerce-ci.toml at the repository
@@ -93,6 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
         ],
     )
 
+    shop = sub.add_parser(
+        "shop",
+        help="run the whole shop on this machine",
+        description="Build every service, then start Redis, an OTLP receiver and each service "
+        "as a host process, wired together; Ctrl-C stops them all.",
+    )
+    shop.add_argument("action", choices=["up"], help="up: build and start, until Ctrl-C")
+    shop.add_argument("services", nargs="*", metavar="SERVICE", help="only these (and deps)")
+    shop.add_argument("--no-build", action="store_true", help="start what was built before")
+    shop.add_argument(
+        "--port-offset", type=int, default=0, help="added to every service's port (default: 0)"
+    )
+    add_flags(shop, ["jobs", "report_dir", "cache_dir", "step_timeout", "services_dir"])
+
     sub.add_parser("doctor", help="show settings, and which tools each language needs and has")
     for name, handler in add_gitops_parsers(sub).items():
         sub.choices[name].set_defaults(handler=handler)
@@ -154,11 +168,9 @@ def cmd_plan(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> in
 
 
 def _engine_env(env: Mapping[str, str], root: Path) -> dict[str, str]:
-    """The host environment with the project's own tools (.tools/bin) first on PATH."""
-    out = dict(env)
-    tools = root / ".tools" / "bin"
-    out["PATH"] = os.pathsep.join(p for p in (str(tools), env.get("PATH", os.defpath)) if p)
-    return out
+    from pipelines.engines.local import host_env
+
+    return host_env(env, root)
 
 
 def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
@@ -226,6 +238,63 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
     return ExitCode.STAGE_FAILED if result.failed else ExitCode.OK
 
 
+def cmd_shop(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    import time
+
+    from pipelines.shop.shop import Shop, ShopSettings, with_dependencies
+
+    settings = from_args(args, env, root)
+    catalog = _catalog(root, settings)
+    services = with_dependencies(catalog, args.services)
+    if not args.no_build:
+        code = _build(services, settings, env, root)
+        if code != ExitCode.OK:
+            return code
+    shop_settings = ShopSettings(
+        root=root,
+        workdir=settings.cache_dir / "shop",
+        env=_engine_env(env, root),
+        port_offset=args.port_offset,
+    )
+    with Shop(catalog, shop_settings) as shop:
+        shop.up(args.services)
+        print(f"traces: {shop.receiver.endpoint if shop.receiver else '-'}", file=sys.stderr)
+        for service in shop.services:
+            print(f"  {service.name:<18} {shop.url(service.name)}", file=sys.stderr)
+        print(f"logs: {shop_settings.workdir / 'logs'}; Ctrl-C stops the shop", file=sys.stderr)
+        while True:
+            time.sleep(3600)
+
+
+def _build(
+    services: Sequence[Service], settings: Settings, env: Mapping[str, str], root: Path
+) -> int:
+    """The build stage of `services` on the local engine, with the usual progress."""
+    import anyio
+
+    from pipelines.engines.base import RunContext
+    from pipelines.engines.local import LocalEngine
+    from pipelines.reports.progress import make_sink
+    from pipelines.scheduler import RunOptions, run_services
+    from pipelines.steps import Stage
+
+    engine_env = _engine_env(env, root)
+    ctx = RunContext(
+        root=root,
+        cache_dir=settings.cache_dir,
+        report_dir=settings.report_dir,
+        env=engine_env,
+        step_timeout_s=settings.step_timeout,
+    )
+    options = RunOptions(stages=(Stage.BUILD,), jobs=settings.jobs)
+    sink = make_sink(sys.stderr, env, sys.stderr.isatty())
+    try:
+        result = anyio.run(run_services, services, LocalEngine(engine_env), ctx, options, sink)
+    finally:
+        sink.close()
+    return ExitCode.STAGE_FAILED if result.failed else ExitCode.OK
+
+
 def cmd_doctor(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.doctor import doctor
 
@@ -237,6 +306,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Path], int]
     "plan": cmd_plan,
     "run": cmd_run,
     "doctor": cmd_doctor,
+    "shop": cmd_shop,
 }
 
 

@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 GRACE_S = 5.0
 
 
+def host_env(env: Mapping[str, str], root: Path) -> dict[str, str]:
+    """The host environment with the project's own tools (.tools/bin) first on PATH."""
+    out = dict(env)
+    tools = root / ".tools" / "bin"
+    out["PATH"] = os.pathsep.join(p for p in (str(tools), env.get("PATH", os.defpath)) if p)
+    return out
+
+
 def step_env(step: Step, ctx: RunContext) -> dict[str, str]:
     """The process environment: the run's, the step's, and each cache pointed at the cache dir."""
     env = dict(ctx.env)

@@ -28,6 +28,10 @@ class Toolchain(Protocol):
         """The Steps of `stage` for `service`, in order. Empty means the stage has nothing to do."""
         ...
 
+    def runtime(self, service: Service) -> Runtime:
+        """How the built service runs (its image and `commerce-ci shop` both follow it)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Runtime:
