@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
 from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, ROOT, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import ToolchainOptions
+from pipelines.toolchains.base import Runtime, ToolchainOptions
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -51,6 +51,10 @@ def junit_logger(service: Service) -> str:
     folder = f"{ROOT}/{service.path}/{REPORT_DIR}/junit"
     options = "MethodFormat=Class;FailureBodyFormat=Verbose"
     return f"junit;LogFilePath={folder}/{{assembly}}.xml;{options}"
+
+
+#: The target framework services build for (the SDK image's major version).
+TARGET_FRAMEWORK = "net8.0"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,16 @@ class DotnetToolchain:
             return (self._step(stage, "dotnet test", argv),)
         argv = ("dotnet", "format", "--verify-no-changes", "--no-restore", "--severity", "warn")
         return (self._step(stage, "dotnet format", argv),)
+
+    def runtime(self, service: Service) -> Runtime:
+        """The Release build of the project whose assembly is named after the service."""
+        output = f"bin/Release/{TARGET_FRAMEWORK}"
+        return Runtime(
+            base="dotnet",
+            files=(f"{output}/**",),
+            command=("dotnet", f"{output}/{service.name}.dll"),
+            env=(("DOTNET_CLI_TELEMETRY_OPTOUT", "1"),),
+        )
 
     def _step(
         self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()

@@ -96,3 +96,12 @@ def test_sca_is_the_shared_scan_of_the_nuget_lockfile() -> None:
     steps = DOTNET.steps(service(), Stage.SCA, options)
     assert steps == sca_steps(service(), options)
     assert "packages.lock.json" in steps[-1].argv
+
+
+def test_runtime_runs_the_release_assembly_named_after_the_service() -> None:
+    from pipelines.toolchains.dotnet import DOTNET
+
+    svc = service()
+    runtime = DOTNET.runtime(svc)
+    assert runtime.command == ("dotnet", f"bin/Release/net8.0/{svc.name}.dll")
+    assert runtime.files == ("bin/Release/net8.0/**",)
