@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
+from pipelines.toolchains.base import Runtime
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -76,6 +77,11 @@ class GoToolchain:
                 self._step(stage, "gofmt", ("gofmt", "-d", "-e", ".")),
             )
         return ()
+
+    def runtime(self, service: Service) -> Runtime:
+        """The build's static binary is the whole runtime: CGO_ENABLED=0 needs no libc."""
+        binary = binary_path(service)
+        return Runtime("static", (binary,), (binary,))
 
     def _step(
         self,

@@ -90,3 +90,17 @@ def test_sca_scans_go_mod_offline_when_asked(make_service: Callable[..., Path]) 
     assert semgrep.program == "semgrep"
     assert osv.argv[osv.argv.index("--lockfile") + 1] == "go.mod"
     assert osv.argv[-3:] == ("--offline", "--local-db-path", "{vulndb}")
+
+
+def test_runtime_is_the_static_binary_alone(make_service: Callable[..., Path]) -> None:
+    runtime = get_toolchain("go").runtime(service(make_service))
+    assert runtime.base == "static"
+    assert runtime.files == ("bin/cart",)
+    assert runtime.command == ("bin/cart",)
+    assert runtime.env == ()
+
+
+def test_runtime_runs_the_file_the_build_writes(make_service: Callable[..., Path]) -> None:
+    svc = service(make_service)
+    (build,) = steps(svc, Stage.BUILD)
+    assert get_toolchain("go").runtime(svc).command[0] in build.outputs
