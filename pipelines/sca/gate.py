@@ -189,18 +189,18 @@ def _read_sarif(path: Path) -> _Read:
     if not isinstance(runs, list) or not runs:
         return _Read(problems=(f"SARIF report {path} has no runs: nothing was scanned",))
     findings: list[Finding] = []
-    rule_count = 0
     for run in runs:
         driver = run.get("tool", {}).get("driver", {})
         tool = str(driver.get("name") or "sarif")
         rules = {r.get("id"): r for r in driver.get("rules", []) if isinstance(r, dict)}
-        rule_count += len(rules)
+        # semgrep lists every rule it loaded, so none means it checked nothing; linters such as
+        # checkstyle list only the rules that fired, so for them an empty list is a clean run.
+        if not rules and tool.lower().startswith("semgrep"):
+            return _Read(problems=(f"SARIF report {path} lists no rules: no check ran",))
         for result in run.get("results", []):
             rule_id = str(result.get("ruleId") or "unknown-rule")
             severity = _sarif_severity(result, rules.get(rule_id, {}))
             findings.append(Finding(tool, rule_id, severity, _sarif_location(result)))
-    if rule_count == 0:
-        return _Read(problems=(f"SARIF report {path} lists no rules: no check ran",))
     return _Read(findings=tuple(findings))
 
 

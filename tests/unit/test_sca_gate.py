@@ -133,12 +133,22 @@ def test_ecosystem_present_in_the_offline_db_passes(tmp_path: Path) -> None:
     assert not verdict.failed
 
 
-def test_sarif_without_rules_fails_as_no_check_ran(tmp_path: Path) -> None:
+def test_semgrep_sarif_without_rules_fails_as_no_check_ran(tmp_path: Path) -> None:
     path = tmp_path / "empty.sarif"
-    path.write_text(json.dumps({"runs": [{"tool": {"driver": {"rules": []}}, "results": []}]}))
+    run = {"tool": {"driver": {"name": "Semgrep OSS", "rules": []}}, "results": []}
+    path.write_text(json.dumps({"runs": [run]}))
     verdict = evaluate([("sarif", path)], "low")
     assert verdict.failed
     assert "no rules" in (verdict.reason or "")
+
+
+def test_a_linter_sarif_listing_only_fired_rules_is_clean_when_none_fired(tmp_path: Path) -> None:
+    path = tmp_path / "checkstyle.sarif"
+    run = {"tool": {"driver": {"name": "Checkstyle", "rules": []}}, "results": []}
+    path.write_text(json.dumps({"runs": [run]}))
+    verdict = evaluate([("sarif", path)], "low")
+    assert not verdict.failed
+    assert verdict.findings == 0
 
 
 def test_unreadable_report_fails(tmp_path: Path) -> None:
