@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
 from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step, cache_path
-from pipelines.toolchains.base import ToolchainOptions
+from pipelines.toolchains.base import Runtime, ToolchainOptions
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -29,11 +29,16 @@ REPOSITORY_CACHE = CacheMount(name="maven-repository", path="/root/.m2/repositor
 
 #: Maven takes its repository location only as a flag; each engine fills in where the cache is.
 _MVN_PRELUDE = ("mvn", "-Dmaven.repo.local=" + cache_path(REPOSITORY_CACHE.name))
+#: The service's jar and the runtime dependencies its pom copies beside it (its runtime needs both).
+BUILD_OUTPUTS = ("target/*.jar", "target/lib/*.jar")
 #: Batch mode, no transfer progress, and colour off: logs are read by people and parsers alike.
 _MVN_FLAGS = ("-B", "-ntp", "-Dstyle.color=never")
 
 CHECKSTYLE_PLUGIN = "org.apache.maven.plugins:maven-checkstyle-plugin:3.6.0"
 KTLINT_PLUGIN = "com.github.gantsign.maven:ktlint-maven-plugin:3.5.0"
+
+#: Where a service's pom copies its runtime dependencies (see `MavenToolchain.runtime`).
+RUNTIME_LIB_DIR = "target/lib"
 
 #: Checkstyle findings as SARIF, for the run report.
 CHECKSTYLE_SARIF = f"{REPORT_DIR}/checkstyle.sarif"
@@ -105,6 +110,20 @@ class MavenToolchain:
             return (self._step(stage, "mvn test", mvn("test")),)
         return tuple(self._step(stage, name, argv, reports) for name, argv, reports in self.lint)
 
+    def runtime(self, service: Service) -> Runtime:
+        """`java -jar target/<name>.jar`, its runtime classpath in `target/lib`.
+
+        The convention a service's pom follows: `<finalName>` is the service name, the jar's
+        manifest names the main class and `lib/` as its class path (`addClasspath`,
+        `classpathPrefix`), and maven-dependency-plugin's `copy-dependencies` puts the runtime
+        scope into `target/lib` at `package`. Plain jars side by side, unlike a shaded jar, keep
+        each library's service files (gRPC, OpenTelemetry) intact.
+        """
+        jar = f"target/{service.name}.jar"
+        return Runtime(
+            base="jre", files=(jar, f"{RUNTIME_LIB_DIR}/*.jar"), command=("java", "-jar", jar)
+        )
+
     def _step(
         self,
         stage: Stage,
@@ -120,7 +139,7 @@ class MavenToolchain:
             image=self.image,
             argv=argv,
             caches=(REPOSITORY_CACHE,),
-            outputs=("target/*.jar",) if stage is Stage.BUILD else (),
+            outputs=BUILD_OUTPUTS if stage is Stage.BUILD else (),
             reports=reports,
             tools=("java",) if argv[0] == "mvn" else (),
         )

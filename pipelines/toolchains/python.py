@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pipelines.errors import ConfigError
 from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
+from pipelines.toolchains.base import Runtime
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -39,6 +40,11 @@ ENV: Mapping[str, str] = {
 }
 _PIP_TARGET = ("python", "-m", "pip", "install", "--no-deps", "--upgrade", "--target")
 LINT_SETUP = (("python", "-m", "pip", "install", f"ruff=={RUFF_VERSION}"),)
+
+
+def python_package(service_name: str) -> str:
+    """The importable package a Python service runs as (see `PythonToolchain.runtime`)."""
+    return "commerce_" + service_name.replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,20 @@ class PythonToolchain:
                 self._lint("ruff format", ("ruff", "format", "--check", "--no-cache", ".")),
             )
         return ()
+
+    def runtime(self, service: Service) -> Runtime:
+        """The artifact folder on PYTHONPATH, running the service's package as `-m`.
+
+        The package is `commerce_<name>` (dashes as underscores), not the bare service name: a
+        service called `email` would otherwise shadow the standard library's `email` package.
+        Output is unbuffered so that JSON log lines reach a pipe as they are written.
+        """
+        return Runtime(
+            base="python",
+            files=(f"{ARTIFACT_DIR}/**",),
+            command=("python3", "-m", python_package(service.name)),
+            env=(("PYTHONPATH", ARTIFACT_DIR), ("PYTHONUNBUFFERED", "1")),
+        )
 
     def _step(
         self, stage: Stage, name: str, argv: tuple[str, ...], output: str | None = None

@@ -69,7 +69,7 @@ def test_maven_is_pointed_at_the_cache_through_the_engine_resolved_placeholder()
 def test_build_packages_without_tests_and_declares_the_jar() -> None:
     (step,) = JAVA.steps(service(), Stage.BUILD, OPTIONS)
     assert mvn_args(step.argv)[-2:] == ("-DskipTests", "package")
-    assert step.outputs == ("target/*.jar",)
+    assert step.outputs == ("target/*.jar", "target/lib/*.jar")
 
 
 def test_test_runs_surefire_and_reports_its_junit_files() -> None:
@@ -119,7 +119,7 @@ def test_a_command_override_touches_only_its_own_stage() -> None:
     svc = service(build=["mvn", "-B", "install"])
     assert JAVA.steps(svc, Stage.TEST, OPTIONS) == JAVA.steps(service(), Stage.TEST, OPTIONS)
     (build,) = JAVA.steps(svc, Stage.BUILD, OPTIONS)
-    assert build.outputs == ("target/*.jar",)
+    assert build.outputs == ("target/*.jar", "target/lib/*.jar")
 
 
 def test_the_host_maven_installed_for_the_local_engine_matches_the_builder_image() -> None:
@@ -141,3 +141,16 @@ def test_sca_is_the_shared_scan_of_the_pom(offline: bool) -> None:
 
 def test_install_hints_cover_maven_java_and_the_scanners() -> None:
     assert {"mvn", "java", "semgrep", "osv-scanner"} <= set(JAVA.install_hints)
+
+
+@pytest.mark.parametrize("language", ["java", "kotlin"])
+def test_runtime_runs_the_service_jar_on_a_jre(language: str) -> None:
+    runtime = get_toolchain(language).runtime(service(language))
+    assert runtime.base == "jre"
+    assert runtime.command == ("java", "-jar", "target/shipping.jar")
+
+
+def test_runtime_ships_the_jar_and_its_copied_dependencies() -> None:
+    runtime = JAVA.runtime(service())
+    assert runtime.files == ("target/shipping.jar", "target/lib/*.jar")
+    assert runtime.env == ()

@@ -13,6 +13,7 @@ from pipelines.errors import ConfigError
 from pipelines.steps import Stage
 from pipelines.toolchains import get_toolchain
 from pipelines.toolchains.base import ToolchainOptions
+from pipelines.toolchains.python import python_package
 
 OPTIONS = ToolchainOptions()
 OVERRIDE = """\
@@ -83,3 +84,23 @@ def test_a_uv_lock_only_service_is_told_to_export_requirements(
     svc = load_service(folder / "service.yaml", folder.parents[1])
     with pytest.raises(ConfigError, match="uv export"):
         steps(svc, Stage.BUILD)
+
+
+def test_runtime_runs_the_service_package_from_the_artifact_folder(
+    make_service: Callable[..., Path],
+) -> None:
+    runtime = get_toolchain("python").runtime(service(make_service))
+    assert runtime.base == "python"
+    assert runtime.files == ("dist/app/**",)
+    assert runtime.command == ("python3", "-m", "commerce_prices")
+    assert ("PYTHONPATH", "dist/app") in runtime.env
+
+
+def test_runtime_package_never_shadows_the_standard_library() -> None:
+    assert python_package("email") == "commerce_email"
+    assert python_package("load-generator") == "commerce_load_generator"
+
+
+def test_runtime_logs_are_unbuffered(make_service: Callable[..., Path]) -> None:
+    runtime = get_toolchain("python").runtime(service(make_service))
+    assert ("PYTHONUNBUFFERED", "1") in runtime.env

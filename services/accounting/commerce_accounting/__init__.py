@@ -1,0 +1,1 @@
+"""Accounting: totals per currency of every placed order, read from the `orders` stream."""

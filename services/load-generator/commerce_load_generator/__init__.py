@@ -1,0 +1,1 @@
+"""Load generator: Locust users walking the shop's JSON API like shoppers do."""
