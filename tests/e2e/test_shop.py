@@ -1,0 +1,207 @@
+"""The whole shop on this machine: a real order through the frontend's API reaches every service,
+lands in accounting and fraud-detection through the order stream, and leaves one trace across
+them all; then the load generator shops for a while without a single failed request."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from _pipeline import PROJECT_ROOT
+from conftest import require_tool
+
+from pipelines.catalog import load_catalog
+from pipelines.engines.base import RunContext
+from pipelines.engines.local import LocalEngine, host_env
+from pipelines.events import NullSink
+from pipelines.scheduler import RunOptions, run_services
+from pipelines.shop.shop import Shop, ShopSettings
+from pipelines.steps import Stage
+from pipelines.toolchains import toolchain_for
+
+#: Keeps every port below 65536 (shipping listens on 50051) and clear of a shop a developer runs.
+PORT_OFFSET = 10000
+TRACED = {
+    "frontend",
+    "checkout",
+    "cart",
+    "product-catalog",
+    "currency",
+    "shipping",
+    "payment",
+    "email",
+}
+CARD = {
+    "credit_card_number": "4111111111111111",
+    "credit_card_cvv": 123,
+    "credit_card_expiration_year": 2039,
+    "credit_card_expiration_month": 1,
+}
+ADDRESS = {
+    "street_address": "1600 Amphitheatre Parkway",
+    "city": "Mountain View",
+    "state": "CA",
+    "country": "US",
+    "zip_code": "94043",
+}
+
+
+def eventually(check, timeout_s: float = 60.0, every_s: float = 0.5):
+    """The first truthy value `check` returns within the timeout (the last error otherwise)."""
+    deadline = time.monotonic() + timeout_s
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+            last = value
+        except (OSError, ValueError, KeyError) as exc:
+            last = exc
+        time.sleep(every_s)
+    raise AssertionError(f"not within {timeout_s:g}s: {last!r}")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    require_tool("redis-server", "scripts/tools.d/60-redis.sh")
+    workdir = tmp_path_factory.mktemp("shop")
+    env = host_env(os.environ, PROJECT_ROOT)
+    catalog = load_catalog(PROJECT_ROOT)
+    ctx = RunContext(
+        root=catalog.root,
+        cache_dir=PROJECT_ROOT / ".cache" / "commerce-ci",
+        report_dir=workdir / "reports",
+        env=env,
+        step_timeout_s=1800,
+    )
+    options = RunOptions(stages=(Stage.BUILD,), jobs=2, keep_going=True)
+    built = anyio.run(run_services, list(catalog), LocalEngine(env), ctx, options, NullSink())
+    failed = [s.name for s in built.services if s.status == "failed"]
+    assert not failed, f"build failed for {failed}; logs under {workdir / 'reports' / 'logs'}"
+    settings = ShopSettings(root=catalog.root, workdir=workdir, env=env, port_offset=PORT_OFFSET)
+    with Shop(catalog, settings) as running:
+        running.up()
+        yield running
+
+
+@pytest.fixture(scope="module")
+def order(shop: Shop) -> dict[str, Any]:
+    client = Client(shop.url("frontend"))
+    products = client.get("/api/products")["products"]
+    client.post("/api/cart", {"product_id": products[0]["id"], "quantity": 2})
+    client.post("/api/cart", {"product_id": products[1]["id"], "quantity": 1})
+    return client.post(
+        "/api/checkout",
+        {
+            "email": "shopper@example.com",
+            "currency": "EUR",
+            "address": ADDRESS,
+            "credit_card": CARD,
+        },
+    )
+
+
+class Client:
+    """A shopper: one cookie jar, JSON in and out."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> Any:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return json.loads(response.read())
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        request = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with self.opener.open(request, timeout=60) as response:
+            return json.loads(response.read())
+
+
+def test_an_order_placed_through_the_frontend_succeeds(order):
+    assert order["order_id"]
+    assert order["shipping_tracking_id"]
+    assert order["transaction_id"]
+    assert order["total"]["currency_code"] == "EUR"
+    assert len(order["items"]) == 2
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def test_the_order_event_reaches_accounting(shop, order):
+    totals = eventually(lambda: get_json(shop.url("accounting") + "/totals")["totals"].get("EUR"))
+    assert totals["orders"] >= 1
+    # int64 fields may arrive as JSON strings from the frontend (protobuf JSON mapping)
+    assert (int(totals["units"]), int(totals["nanos"])) == (
+        int(order["total"]["units"]),
+        int(order["total"].get("nanos", 0)),
+    )
+
+
+def test_the_order_event_reaches_fraud_detection(shop, order):
+    stats = eventually(
+        lambda: (s := get_json(shop.url("fraud-detection") + "/stats"))["orders_seen"] >= 1 and s
+    )
+    assert stats["entries_rejected"] == 0
+
+
+def test_one_trace_spans_every_service_the_order_crossed(shop, order):
+    def order_trace():
+        for spans in shop.receiver.traces().values():
+            services = {s.service for s in spans}
+            if services >= TRACED:
+                return services
+        return None
+
+    services = eventually(order_trace, timeout_s=60)
+    assert services >= TRACED
+
+
+def test_the_load_generator_shops_for_a_while_without_errors(shop, order, tmp_path: Path):
+    service = shop.catalog.get("load-generator")
+    assert service is not None
+    runtime = toolchain_for(service).runtime(service)
+    env = dict(shop.settings.env)
+    env.update(runtime.env)
+    env.update(
+        {
+            "FRONTEND_ADDR": shop.url("frontend").removeprefix("http://"),
+            "LOCUST_HEADLESS": "true",
+            "LOCUST_RUN_TIME": "15s",
+            "LOCUST_USERS": "2",
+            "OTEL_SERVICE_NAME": "load-generator",
+        }
+    )
+    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+    completed = subprocess.run(
+        list(runtime.command),
+        cwd=service.folder(shop.settings.root),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-3000:]
+    assert "Aggregated" in output
