@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
 from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import ToolchainOptions
+from pipelines.toolchains.base import Runtime, ToolchainOptions
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -78,6 +78,8 @@ class NodeToolchain:
     lint: tuple[tuple[str, tuple[str, ...]], ...]
     #: What the runtime image needs from the service folder after build.
     outputs: tuple[str, ...]
+    #: The script `node` runs, relative to the service folder (package.json "main" by convention).
+    entry: str
     install_hints: dict[str, str] = field(
         default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
     )
@@ -98,6 +100,19 @@ class NodeToolchain:
         if stage is Stage.TEST:
             return (self._step(stage, "node --test", self.test),)
         return tuple(self._step(stage, name, argv) for name, argv in self.lint)
+
+    def runtime(self, service: Service) -> Runtime:
+        """`node <entry>` over the entry's top folder, package.json and the installed modules.
+
+        The `.proto` files stay outside: services load them from PROTO_DIR at run time.
+        """
+        code = self.entry.split("/", 1)[0]
+        return Runtime(
+            base="node",
+            files=("package.json", f"{code}/**", "node_modules/**"),
+            command=("node", self.entry),
+            env=(("NODE_ENV", "production"),),
+        )
 
     def _step(
         self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()
@@ -122,6 +137,7 @@ NODE = NodeToolchain(
     test=node_test(),
     lint=(("eslint", ESLINT),),
     outputs=(".",),
+    entry="src/server.js",
 )
 
 TYPESCRIPT = NodeToolchain(
@@ -130,4 +146,5 @@ TYPESCRIPT = NodeToolchain(
     test=node_test("dist/test/"),
     lint=(("tsc --noEmit", npx("tsc", "--noEmit", "-p", "tsconfig.json")), ("eslint", ESLINT)),
     outputs=("dist", "package.json", "package-lock.json"),
+    entry="dist/src/server.js",
 )

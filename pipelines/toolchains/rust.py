@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
+from pipelines.toolchains.base import Runtime
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -76,6 +77,11 @@ class RustToolchain:
                 ),
             )
         return ()
+
+    def runtime(self, service: Service) -> Runtime:
+        """The release binary alone; it links glibc dynamically, so the base must provide it."""
+        binary = binary_path(service)
+        return Runtime("glibc", (binary,), (binary,))
 
     def _step(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +125,25 @@ def test_sca_is_the_shared_scan_of_the_package_lock(offline: bool) -> None:
 
 def test_install_hints_cover_node_npm_and_the_scanners() -> None:
     assert {"node", "npm", "npx", "semgrep", "osv-scanner"} <= set(TYPESCRIPT.install_hints)
+
+
+def test_node_runtime_runs_the_entry_script_with_its_modules() -> None:
+    runtime = NODE.runtime(service())
+    assert runtime.base == "node"
+    assert runtime.command == ("node", "src/server.js")
+    assert runtime.files == ("package.json", "src/**", "node_modules/**")
+    assert ("NODE_ENV", "production") in runtime.env
+
+
+def test_typescript_runtime_runs_the_compiled_entry_from_dist() -> None:
+    runtime = TYPESCRIPT.runtime(service("typescript"))
+    assert runtime.command == ("node", "dist/src/server.js")
+    assert "dist/**" in runtime.files
+    assert "src/**" not in runtime.files
+
+
+@pytest.mark.parametrize("toolchain", [NODE, TYPESCRIPT], ids=["node", "typescript"])
+def test_runtime_entry_is_shipped_in_its_files(toolchain: NodeToolchain) -> None:
+    runtime = toolchain.runtime(service(toolchain.language))
+    entry = Path(runtime.command[-1])
+    assert f"{entry.parts[0]}/**" in runtime.files

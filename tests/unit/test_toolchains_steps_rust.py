@@ -77,3 +77,19 @@ def test_sca_scans_cargo_lock_online_by_default(make_service: Callable[..., Path
     assert osv.argv[osv.argv.index("--lockfile") + 1] == "Cargo.lock"
     assert "--offline" not in osv.argv
     assert osv.ok_exit_codes == (0, 1)
+
+
+def test_runtime_runs_the_release_binary_on_a_glibc_base(
+    make_service: Callable[..., Path],
+) -> None:
+    runtime = get_toolchain("rust").runtime(service(make_service))
+    assert runtime.base == "glibc"
+    assert runtime.files == ("target/release/quotes",)
+    assert runtime.command == ("target/release/quotes",)
+    assert runtime.env == ()
+
+
+def test_runtime_binary_is_what_the_build_declares(make_service: Callable[..., Path]) -> None:
+    svc = service(make_service)
+    (build,) = steps(svc, Stage.BUILD)
+    assert get_toolchain("rust").runtime(svc).files == build.outputs

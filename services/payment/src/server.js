@@ -1,0 +1,12 @@
+"use strict";
+// Entry point. Telemetry starts first: the instrumentations patch @grpc/grpc-js as it is
+// required, so the application is only loaded afterwards.
+const { startTelemetry, telemetryConfig } = require("./telemetry");
+
+const telemetry = startTelemetry(telemetryConfig(process.env, "payment"));
+require("./app")
+  .main(process.env, telemetry)
+  .catch((error) => {
+    console.error("payment: failed to start:", error);
+    process.exit(1);
+  });

@@ -1,0 +1,14 @@
+// Entry point. Telemetry starts first: the instrumentations patch @grpc/grpc-js and node:http
+// as they are required, so the application is only loaded afterwards.
+import { startTelemetry, telemetryConfig } from "./telemetry.js";
+
+async function start(): Promise<void> {
+  const telemetry = startTelemetry(telemetryConfig(process.env, "quote"));
+  const app = await import("./app.js");
+  await app.main(process.env, telemetry);
+}
+
+start().catch((error: unknown) => {
+  console.error("quote: failed to start:", error);
+  process.exit(1);
+});
