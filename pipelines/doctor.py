@@ -27,7 +27,7 @@ def doctor(root: Path, settings: Settings, env: Mapping[str, str], out: TextIO) 
     print(f"repository: {root}", file=out)
     print("settings:", file=out)
     for name, resolved in settings.values.items():
-        print(f"  {name:<14} {resolved.value!s:<40} ({resolved.origin})", file=out)
+        print(f"  {name:<18} {resolved.value!s:<44} ({resolved.origin})", file=out)
     print("tools (local engine):", file=out)
     missing = 0
     for language, tool, path, hint in tool_table(env):

@@ -1,0 +1,20 @@
+"""`doctor` says where each setting came from and which tools are missing, with a hint."""
+
+from __future__ import annotations
+
+import io
+
+from pipelines.doctor import doctor
+from pipelines.settings import resolve
+
+
+def test_doctor_names_each_setting_origin_and_each_missing_tool(tmp_path):
+    settings = resolve({"jobs": "3"}, {"COMMERCE_CI_FAIL_ON": "high"}, tmp_path, tmp_path)
+    out = io.StringIO()
+    code = doctor(tmp_path, settings, {"PATH": str(tmp_path)}, out)
+    text = out.getvalue()
+    assert code == 0
+    assert "jobs               3" in text and "(flag)" in text
+    assert "(env COMMERCE_CI_FAIL_ON)" in text
+    assert "MISSING  go         go" in text
+    assert "tool(s) missing" in text
