@@ -11,11 +11,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/commerce-platform/commerce-ci/libs/go/grpcserver"
+	"github.com/commerce-platform/commerce-ci/libs/go/telemetry"
 	commercev1 "github.com/commerce-platform/commerce-ci/proto/commerce/v1"
 	"github.com/commerce-platform/commerce-ci/services/cart/internal/cart"
-	"github.com/commerce-platform/commerce-ci/services/cart/internal/grpcserver"
 	"github.com/commerce-platform/commerce-ci/services/cart/internal/redisstore"
-	"github.com/commerce-platform/commerce-ci/services/cart/internal/telemetry"
 	"github.com/redis/go-redis/v9"
 )
 

@@ -20,11 +20,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/commerce-platform/commerce-ci/libs/go/grpcserver"
+	"github.com/commerce-platform/commerce-ci/libs/go/telemetry"
 	commercev1 "github.com/commerce-platform/commerce-ci/proto/commerce/v1"
 	"github.com/commerce-platform/commerce-ci/services/checkout/internal/checkout"
-	"github.com/commerce-platform/commerce-ci/services/checkout/internal/grpcserver"
 	"github.com/commerce-platform/commerce-ci/services/checkout/internal/orders"
-	"github.com/commerce-platform/commerce-ci/services/checkout/internal/telemetry"
 )
 
 const (

@@ -11,10 +11,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/commerce-platform/commerce-ci/libs/go/grpcserver"
+	"github.com/commerce-platform/commerce-ci/libs/go/telemetry"
 	commercev1 "github.com/commerce-platform/commerce-ci/proto/commerce/v1"
 	"github.com/commerce-platform/commerce-ci/services/product-catalog/internal/catalog"
-	"github.com/commerce-platform/commerce-ci/services/product-catalog/internal/grpcserver"
-	"github.com/commerce-platform/commerce-ci/services/product-catalog/internal/telemetry"
 )
 
 const (

@@ -14,8 +14,8 @@ import redis
 from commerce_accounting.consumer import OrderConsumer, StreamConfig
 from commerce_accounting.http import make_server
 from commerce_accounting.ledger import Ledger
-from commerce_accounting.logs import configure_logging
-from commerce_accounting.telemetry import setup_telemetry
+from commerce_telemetry.logs import configure_logging
+from commerce_telemetry.telemetry import setup_telemetry
 
 NAME = "accounting"
 DEFAULT_PORT = 9091

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 import grpc
 
 from commerce.v1 import commerce_pb2_grpc
-from commerce_email.logs import configure_logging
 from commerce_email.render import template_environment
 from commerce_email.server import EmailService
-from commerce_email.serving import build_server, serve_until_signalled
-from commerce_email.telemetry import setup_telemetry
+from commerce_telemetry.logs import configure_logging
+from commerce_telemetry.serving import build_server, serve_until_signalled
+from commerce_telemetry.telemetry import setup_telemetry
 
 NAME = "email"
 DEFAULT_PORT = 8081

@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from commerce.v1 import commerce_pb2, commerce_pb2_grpc
 from commerce_email.render import template_environment
 from commerce_email.server import EmailService
-from commerce_email.serving import build_server
-from commerce_email.telemetry import setup_telemetry
+from commerce_telemetry.serving import build_server
+from commerce_telemetry.telemetry import setup_telemetry
 from tests.orders import order
 
 

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 import grpc
 
 from commerce.v1 import commerce_pb2_grpc
-from commerce_recommendation.logs import configure_logging
 from commerce_recommendation.server import RecommendationService
-from commerce_recommendation.serving import build_server, serve_until_signalled, traced_channel
-from commerce_recommendation.telemetry import setup_telemetry
+from commerce_telemetry.logs import configure_logging
+from commerce_telemetry.serving import build_server, serve_until_signalled, traced_channel
+from commerce_telemetry.telemetry import setup_telemetry
 
 NAME = "recommendation"
 DEFAULT_PORT = 9001

@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from commerce.v1 import commerce_pb2, commerce_pb2_grpc
 from commerce_recommendation.selection import recommend, request_seed
 from commerce_recommendation.server import RecommendationService
-from commerce_recommendation.serving import build_server, traced_channel
-from commerce_recommendation.telemetry import setup_telemetry
+from commerce_telemetry.serving import build_server, traced_channel
+from commerce_telemetry.telemetry import setup_telemetry
 
 PRODUCTS = [f"P{i}" for i in range(8)]
 

@@ -1,0 +1,1 @@
+"""Telemetry, JSON logs and gRPC serving that every Python service wires the same way."""
