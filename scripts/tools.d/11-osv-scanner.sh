@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 VERSION=2.3.5
 mkdir -p .tools/bin
-if ! .tools/bin/osv-scanner --version 2>/dev/null | grep -q "osv-scanner version: ${VERSION}$"; then
+# Outputs are captured before matching: with pipefail, `cmd | grep -q` or `| head` can fail on
+# SIGPIPE when the reader stops early.
+have=$(.tools/bin/osv-scanner --version 2>/dev/null || true)
+if [[ "$have" != *"osv-scanner version: ${VERSION}"* ]]; then
   GOBIN="$(pwd)/.tools/bin" GOFLAGS=-mod=mod timeout 900 \
     go install "github.com/google/osv-scanner/v2/cmd/osv-scanner@v${VERSION}"
 fi
-.tools/bin/osv-scanner --version | head -1
+have=$(.tools/bin/osv-scanner --version)
+echo "${have%%$'\n'*}"

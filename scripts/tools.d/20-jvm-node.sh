@@ -35,7 +35,8 @@ if [ ! -x "$MAVEN_HOME/bin/mvn" ]; then
 fi
 mkdir -p "$TOOLS/bin"
 ln -sfn "../maven/apache-maven-$MAVEN_VERSION/bin/mvn" "$TOOLS/bin/mvn"
-"$TOOLS/bin/mvn" -v | head -1
+have=$("$TOOLS/bin/mvn" -v)
+echo "${have%%$'\n'*}"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "error: node and npm are required (Node 20.19 or newer, as in the node:20 builder image)" >&2

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 CHECKOV_VERSION="3.3.30"
 venv=".tools/checkov"
-if [[ -x "${venv}/bin/checkov" ]] && "${venv}/bin/checkov" --version 2>/dev/null | grep -qx "${CHECKOV_VERSION}"; then
+have=$("${venv}/bin/checkov" --version 2>/dev/null || true)
+if [[ "$have" == "${CHECKOV_VERSION}" ]]; then
   echo "checkov ${CHECKOV_VERSION} already installed"
 else
   python3 -m venv "${venv}"

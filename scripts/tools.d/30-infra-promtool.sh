@@ -18,4 +18,5 @@ if [[ ! -x "${dest}/usr/bin/promtool" ]]; then
   dpkg-deb -x "${work}"/prometheus_*.deb "${dest}"
 fi
 ln -sfn "../prometheus/usr/bin/promtool" .tools/bin/promtool
-.tools/bin/promtool --version | head -1
+have=$(.tools/bin/promtool --version 2>&1)
+echo "${have%%$'\n'*}"

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 HELM_VERSION="v3.22.0"
 mkdir -p .tools/bin .tools/go
-if [[ -x .tools/bin/helm ]] && .tools/bin/helm version --template '{{.Version}}' 2>/dev/null | grep -qx "${HELM_VERSION}"; then
+have=$(.tools/bin/helm version --template '{{.Version}}' 2>/dev/null || true)
+if [[ "$have" == "${HELM_VERSION}" ]]; then
   echo "helm ${HELM_VERSION} already installed"
 else
   command -v go >/dev/null || { echo "go is required to build helm (apt-get install golang)" >&2; exit 1; }
