@@ -4,7 +4,6 @@ pub mod money;
 pub mod rates;
 pub mod server;
 pub mod service;
-pub mod telemetry;
 
 /// Code generated from proto/commerce/v1/commerce.proto.
 pub mod pb {

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
+use commerce_telemetry::{self as telemetry, GrpcServerMetrics};
 use currency::server::{self, Config};
-use currency::telemetry::{self, GrpcServerMetrics};
 use tracing::error;
 
 #[tokio::main]

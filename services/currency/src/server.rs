@@ -8,7 +8,7 @@ use tracing::info;
 
 use crate::pb::currency_service_server::CurrencyServiceServer;
 use crate::service::Currency;
-use crate::telemetry::{BoxError, GrpcServerLayer, GrpcServerMetrics, TelemetryConfig};
+use commerce_telemetry::{BoxError, GrpcServerLayer, GrpcServerMetrics, TelemetryConfig};
 
 pub const SERVICE_NAME: &str = "currency";
 pub const DEFAULT_PORT: u16 = 7001;

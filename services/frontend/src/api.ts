@@ -1,8 +1,9 @@
 // The JSON API the pages call. Handlers see a parsed request and the Backends interface only,
 // so they are tested with a fake and no network.
+import type { Logger } from "commerce-telemetry/logger";
+
 import type { Address, Backends, CartItem, CreditCardInfo, Product } from "./backends.js";
 import { BackendError } from "./backends.js";
-import type { Logger } from "./logger.js";
 import { multiply, sum } from "./money.js";
 import type { Money } from "./money.js";
 

@@ -2,12 +2,14 @@
 import { createServer } from "node:http";
 import path from "node:path";
 
+import { protoDir } from "commerce-telemetry/grpc";
+import { createLogger } from "commerce-telemetry/logger";
+import type { Telemetry } from "commerce-telemetry/telemetry";
+
 import { createApi } from "./api.js";
-import { grpcBackends, peers, protoDir } from "./clients.js";
+import { grpcBackends, peers } from "./clients.js";
 import type { Env } from "./clients.js";
 import { createHandler } from "./http.js";
-import { createLogger } from "./logger.js";
-import type { Telemetry } from "./telemetry.js";
 
 export const SERVICE_NAME = "frontend";
 export const DEFAULT_PORT = 8080;

@@ -1,24 +1,16 @@
 // The Backends interface over gRPC, with a deadline on every call. The grpc-js
 // instrumentation makes a client span per call and injects W3C trace context.
-import path from "node:path";
-
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import { loadCommerce } from "commerce-telemetry/grpc";
 
 import type { Ad, Backends, CartItem, OrderResult, PlaceOrderRequest, Product } from "./backends.js";
 import { BackendError } from "./backends.js";
 import type { Money } from "./money.js";
 
-export const PROTO_FILE = "commerce/v1/commerce.proto";
 const DEADLINE_MS = 5_000;
 const CHECKOUT_DEADLINE_MS = 20_000;
 
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** PROTO_DIR, or the repository's proto/ two folders above the service folder. */
-export function protoDir(env: Env, serviceDir: string): string {
-  return path.resolve(serviceDir, env.PROTO_DIR || "../../proto");
-}
 
 export interface Peers {
   productCatalog: string;
@@ -57,15 +49,7 @@ export interface GrpcBackends extends Backends {
 }
 
 export function grpcBackends(dir: string, addresses: Peers): GrpcBackends {
-  const definition = protoLoader.loadSync(path.join(dir, PROTO_FILE), {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-    includeDirs: [dir],
-  });
-  const v1 = (grpc.loadPackageDefinition(definition).commerce as grpc.GrpcObject).v1 as grpc.GrpcObject;
+  const v1 = loadCommerce(dir);
   const credentials = grpc.credentials.createInsecure();
   const make = (name: string, addr: string): grpc.Client =>
     new (v1[name] as grpc.ServiceClientConstructor)(addr, credentials);

@@ -2,8 +2,9 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
+import type { Logger } from "commerce-telemetry/logger";
+
 import type { Api } from "./api.js";
-import type { Logger } from "./logger.js";
 import { pageFor } from "./pages.js";
 
 export const USER_COOKIE = "shop_user_id";

@@ -17,8 +17,8 @@ from locust.exception import RescheduleTask
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 
 from commerce_load_generator.journey import Shopper
-from commerce_load_generator.logs import configure_logging
-from commerce_load_generator.telemetry import Telemetry, setup_telemetry
+from commerce_telemetry.logs import configure_logging
+from commerce_telemetry.telemetry import Telemetry, setup_telemetry
 
 NAME = "load-generator"
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ const grpc = require("@grpc/grpc-js");
 const { HealthImplementation } = require("grpc-health-check");
 
 const { chargeHandler } = require("./charge");
-const { loadCommerce, measured, protoDir } = require("./grpc");
-const { createLogger } = require("./logger");
+const { loadCommerce, measured, protoDir } = require("commerce-telemetry/grpc");
+const { createLogger } = require("commerce-telemetry/logger");
 
 const SERVICE_NAME = "payment";
 const GRPC_SERVICE = "commerce.v1.PaymentService";

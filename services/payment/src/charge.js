@@ -6,7 +6,7 @@ const { randomUUID } = require("node:crypto");
 const grpc = require("@grpc/grpc-js");
 
 const { CardError, validateCard } = require("./card");
-const { grpcError } = require("./grpc");
+const { grpcError } = require("commerce-telemetry/grpc");
 const { AmountError, format, validateAmount } = require("./money");
 
 /**

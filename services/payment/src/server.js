@@ -1,7 +1,7 @@
 "use strict";
 // Entry point. Telemetry starts first: the instrumentations patch @grpc/grpc-js as it is
 // required, so the application is only loaded afterwards.
-const { startTelemetry, telemetryConfig } = require("./telemetry");
+const { startTelemetry, telemetryConfig } = require("commerce-telemetry/telemetry");
 
 const telemetry = startTelemetry(telemetryConfig(process.env, "payment"));
 require("./app")

@@ -6,7 +6,7 @@ const { describe, it } = require("node:test");
 const grpc = require("@grpc/grpc-js");
 
 const { chargeHandler } = require("../src/charge");
-const { createLogger } = require("../src/logger");
+const { createLogger } = require("commerce-telemetry/logger");
 
 const NOW = new Date(Date.UTC(2026, 5, 15));
 const AMOUNT = { currency_code: "USD", units: "42", nanos: 500_000_000 };

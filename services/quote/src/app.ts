@@ -2,15 +2,15 @@
 import path from "node:path";
 
 import * as grpc from "@grpc/grpc-js";
+import { grpcError, loadCommerce, measured, protoDir, serviceDefinition } from "commerce-telemetry/grpc";
+import { createLogger } from "commerce-telemetry/logger";
+import type { Logger } from "commerce-telemetry/logger";
+import type { Telemetry } from "commerce-telemetry/telemetry";
 import { HealthImplementation } from "grpc-health-check";
 
-import { grpcError, loadCommerce, measured, protoDir, serviceDefinition } from "./grpc.js";
-import { createLogger } from "./logger.js";
-import type { Logger } from "./logger.js";
 import { format } from "./money.js";
 import type { Money } from "./money.js";
 import { InvalidItemCount, shippingCost } from "./pricing.js";
-import type { Telemetry } from "./telemetry.js";
 
 export const SERVICE_NAME = "quote";
 export const GRPC_SERVICE = "commerce.v1.QuoteService";

@@ -1,6 +1,6 @@
 // Entry point. Telemetry starts first: the instrumentations patch @grpc/grpc-js and node:http
 // as they are required, so the application is only loaded afterwards.
-import { startTelemetry, telemetryConfig } from "./telemetry.js";
+import { startTelemetry, telemetryConfig } from "commerce-telemetry/telemetry";
 
 async function start(): Promise<void> {
   const telemetry = startTelemetry(telemetryConfig(process.env, "quote"));

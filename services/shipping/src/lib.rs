@@ -3,7 +3,6 @@
 pub mod quotes;
 pub mod server;
 pub mod service;
-pub mod telemetry;
 pub mod tracking;
 
 /// Code generated from proto/commerce/v1/commerce.proto.

@@ -10,7 +10,7 @@ use tracing::Instrument;
 
 use crate::pb::quote_service_client::QuoteServiceClient;
 use crate::pb::{Money, QuoteRequest};
-use crate::telemetry::propagate_context;
+use commerce_telemetry::propagate_context;
 
 /// The price of shipping `item_count` items, in USD.
 #[tonic::async_trait]

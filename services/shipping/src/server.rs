@@ -10,7 +10,7 @@ use tracing::info;
 use crate::pb::shipping_service_server::ShippingServiceServer;
 use crate::quotes::GrpcQuotes;
 use crate::service::Shipping;
-use crate::telemetry::{BoxError, GrpcServerLayer, GrpcServerMetrics, TelemetryConfig};
+use commerce_telemetry::{BoxError, GrpcServerLayer, GrpcServerMetrics, TelemetryConfig};
 
 pub const SERVICE_NAME: &str = "shipping";
 pub const DEFAULT_PORT: u16 = 50051;

@@ -1,34 +1,23 @@
+"use strict";
 // OpenTelemetry for this process: traces and metrics over OTLP/HTTP (protobuf), W3C trace
 // context on every gRPC and HTTP call. Must start before @grpc/grpc-js or node:http are loaded,
-// because the instrumentations patch those modules as they are required.
-import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
-import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
-import { NodeSDK, metrics, tracing } from "@opentelemetry/sdk-node";
+// because the instrumentations patch those modules as they are required: this module loads
+// neither, so an entry point can require it, start it, and only then load the application.
+const { OTLPMetricExporter } = require("@opentelemetry/exporter-metrics-otlp-proto");
+const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-proto");
+const { GrpcInstrumentation } = require("@opentelemetry/instrumentation-grpc");
+const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http");
+const { NodeSDK, metrics, tracing } = require("@opentelemetry/sdk-node");
 
-export interface TelemetryConfig {
-  serviceName: string;
-  /** Base URL of an OTLP/HTTP receiver; undefined exports nothing (spans still get ids). */
-  endpoint: string | undefined;
-}
-
-export function telemetryConfig(
-  env: Readonly<Record<string, string | undefined>>,
-  defaultName: string,
-): TelemetryConfig {
+function telemetryConfig(env, defaultName) {
   return {
     serviceName: env.OTEL_SERVICE_NAME || defaultName,
     endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
   };
 }
 
-export interface Telemetry {
-  /** Flushes buffered spans and metrics. */
-  shutdown(): Promise<void>;
-}
-
-export function startTelemetry(config: TelemetryConfig): Telemetry {
+/** Starts the SDK; without an endpoint nothing is exported (spans still get ids). */
+function startTelemetry(config) {
   const base = config.endpoint?.replace(/\/+$/, "");
   // Explicit (possibly empty) processor lists: the SDK would otherwise read OTEL_*_EXPORTER and
   // default to exporting somewhere even when no endpoint was given.
@@ -58,3 +47,5 @@ export function startTelemetry(config: TelemetryConfig): Telemetry {
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
 }
+
+module.exports = { startTelemetry, telemetryConfig };

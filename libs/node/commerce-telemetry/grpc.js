@@ -1,20 +1,21 @@
+"use strict";
 // The shared contract, loaded from the repository's proto/ at run time, and request metrics
 // for gRPC handlers.
-import path from "node:path";
+const path = require("node:path");
 
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { metrics, ValueType } from "@opentelemetry/api";
+const grpc = require("@grpc/grpc-js");
+const protoLoader = require("@grpc/proto-loader");
+const { metrics, ValueType } = require("@opentelemetry/api");
 
-export const PROTO_FILE = "commerce/v1/commerce.proto";
+const PROTO_FILE = "commerce/v1/commerce.proto";
 
 /** PROTO_DIR, or the repository's proto/ two folders above the service folder. */
-export function protoDir(env: Readonly<Record<string, string | undefined>>, serviceDir: string): string {
+function protoDir(env, serviceDir) {
   return path.resolve(serviceDir, env.PROTO_DIR || "../../proto");
 }
 
 /** int64 as decimal strings (exact), snake_case field names as in the .proto. */
-export const LOADER_OPTIONS: protoLoader.Options = {
+const LOADER_OPTIONS = {
   keepCase: true,
   longs: String,
   enums: String,
@@ -22,25 +23,21 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
-export function loadCommerce(dir: string): grpc.GrpcObject {
+/** The `commerce.v1` package: service constructors and message types. */
+function loadCommerce(dir) {
   const definition = protoLoader.loadSync(path.join(dir, PROTO_FILE), {
     ...LOADER_OPTIONS,
     includeDirs: [dir],
   });
-  const root = grpc.loadPackageDefinition(definition);
-  return (root.commerce as grpc.GrpcObject).v1 as grpc.GrpcObject;
+  return grpc.loadPackageDefinition(definition).commerce.v1;
 }
 
-export function serviceDefinition(pkg: grpc.GrpcObject, name: string): grpc.ServiceDefinition {
-  return (pkg[name] as grpc.ServiceClientConstructor).service;
+function serviceDefinition(pkg, name) {
+  return pkg[name].service;
 }
 
 /** Request count and duration of a unary handler, by method and status code. */
-export function measured<Req, Res>(
-  service: string,
-  method: string,
-  handler: grpc.handleUnaryCall<Req, Res>,
-): grpc.handleUnaryCall<Req, Res> {
+function measured(service, method, handler) {
   const meter = metrics.getMeter("grpc-server");
   const requests = meter.createCounter("rpc.server.requests", { description: "gRPC requests handled" });
   const duration = meter.createHistogram("rpc.server.duration", {
@@ -50,7 +47,7 @@ export function measured<Req, Res>(
   });
   return (call, callback) => {
     const started = performance.now();
-    handler(call, (error, value, ...rest) => {
+    handler(call, (error, ...rest) => {
       const attributes = {
         "rpc.system": "grpc",
         "rpc.service": service,
@@ -59,12 +56,14 @@ export function measured<Req, Res>(
       };
       requests.add(1, attributes);
       duration.record(performance.now() - started, attributes);
-      callback(error, value, ...rest);
+      callback(error, ...rest);
     });
   };
 }
 
 /** A gRPC error with a status code, as handlers pass to their callback. */
-export function grpcError(code: grpc.status, message: string): grpc.ServiceError {
+function grpcError(code, message) {
   return Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() });
 }
+
+module.exports = { LOADER_OPTIONS, PROTO_FILE, grpcError, loadCommerce, measured, protoDir, serviceDefinition };
