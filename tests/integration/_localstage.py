@@ -1,9 +1,8 @@
 """Run a fixture service's stages through the real local engine, for toolchain tests.
 
-Each test copies a fixture service into a throwaway repository root, then runs the Steps its
-toolchain derives exactly as `commerce-ci run --engine local` would: same engine, same process
-environment rules, same cache mounts, same report collection. Only the scheduler around it is
-left out, so a failure here points at the toolchain or the fixture, not at the orchestration.
+Each test copies a fixture service into a throwaway repository root, then runs one stage of it
+exactly as `commerce-ci run --engine local` would: the same scheduler and engine, the same
+process environment rules, cache mounts, report collection and gate.
 """
 
 from __future__ import annotations
@@ -20,7 +19,9 @@ import pytest
 from pipelines.catalog import Service, load_service
 from pipelines.engines.base import RunContext
 from pipelines.engines.local import LocalEngine
-from pipelines.results import StepOutcome
+from pipelines.events import NullSink
+from pipelines.results import StageResult, Status, StepOutcome
+from pipelines.scheduler import RunOptions, run_services
 from pipelines.steps import Stage
 from pipelines.toolchains import ToolchainOptions, toolchain_for
 
@@ -35,19 +36,24 @@ _BUILD_LEFTOVERS = shutil.ignore_patterns("target", "node_modules", "dist", ".co
 @dataclass(frozen=True)
 class StageRun:
     stage: Stage
-    outcomes: tuple[StepOutcome, ...]
+    result: StageResult
+
+    @property
+    def outcomes(self) -> tuple[StepOutcome, ...]:
+        return self.result.steps
 
     @property
     def passed(self) -> bool:
-        return bool(self.outcomes) and all(o.succeeded for o in self.outcomes)
+        return self.result.status is Status.PASSED
 
     def log(self) -> str:
-        """Every step's log, as one text (steps of a stage share the stage's log file)."""
-        paths = dict.fromkeys(o.log_path for o in self.outcomes)
-        return "".join(p.read_text(errors="replace") for p in paths if p.is_file())
+        """The stage's log (its steps share one file), after the reason it failed, if it did."""
+        path = self.result.log_path
+        text = path.read_text(errors="replace") if path and path.is_file() else ""
+        return f"{self.result.reason or ''}\n{text}"
 
     def reports(self) -> tuple[Path, ...]:
-        return tuple(r for o in self.outcomes for r in o.reports)
+        return self.result.reports
 
 
 def shared_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -116,19 +122,14 @@ class Runner:
                 pytest.skip(message)
 
     def run(self, name: str, stage: Stage) -> StageRun:
-        """Run `stage` of service `name`, its steps in order, stopping at the first failure."""
+        """Run `stage` of service `name` through the scheduler, as `commerce-ci run` would."""
         self.require_tools(name, stage)
-        service = self.service(name)
-        steps = toolchain_for(service).steps(service, stage, ToolchainOptions())
-        log_path = self.ctx.log_dir(name) / f"{stage.value}.log"
-        log_path.unlink(missing_ok=True)
-        outcomes: list[StepOutcome] = []
-        for step in steps:
-            outcome = anyio.run(self.engine.run_step, step, service, self.ctx, log_path)
-            outcomes.append(outcome)
-            if not outcome.succeeded:
-                break
-        return StageRun(stage, tuple(outcomes))
+        options = RunOptions(stages=(stage,))
+        run = anyio.run(
+            run_services, [self.service(name)], self.engine, self.ctx, options, NullSink()
+        )
+        (result,) = run.services[0].stages
+        return StageRun(stage, result)
 
 
 @dataclass(frozen=True)

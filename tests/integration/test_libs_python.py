@@ -46,7 +46,7 @@ def copy_library(tmp_path: Path, name: str) -> tuple[Service, Path]:
     return Service(spec=spec, path=path, lockfile="requirements.txt"), folder
 
 
-def test_names(folder: Path) -> set[str | None]:
+def passed_test_names(folder: Path) -> set[str | None]:
     cases = ET.parse(folder / REPORT_DIR / "junit.xml").getroot().iter("testcase")
     return {c.get("name") for c in cases}
 
@@ -55,7 +55,7 @@ def test_the_generated_code_matches_the_proto(tmp_path: Path, cache_dir: Path) -
     service, folder = copy_library(tmp_path, PROTO_LIBRARY)
     result = run_stage(service, folder, Stage.TEST, cache_dir)
     assert result.passed, result.output
-    assert "test_generated_modules_match_the_proto" in test_names(folder)
+    assert "test_generated_modules_match_the_proto" in passed_test_names(folder)
 
 
 def test_a_stale_generated_module_fails_the_test_stage(tmp_path: Path, cache_dir: Path) -> None:
@@ -71,7 +71,7 @@ def test_the_telemetry_library_tests_pass(tmp_path: Path, cache_dir: Path) -> No
     service, folder = copy_library(tmp_path, TELEMETRY_LIBRARY)
     result = run_stage(service, folder, Stage.TEST, cache_dir)
     assert result.passed, result.output
-    assert "test_inside_a_span_the_line_carries_its_ids" in test_names(folder)
+    assert "test_inside_a_span_the_line_carries_its_ids" in passed_test_names(folder)
 
 
 @pytest.mark.parametrize("name", [PROTO_LIBRARY, TELEMETRY_LIBRARY])
