@@ -23,6 +23,15 @@ from infra_helpers import (
 
 MODULES = TERRAFORM_DIR / "modules"
 ENVS = ("dev", "prod")
+#: The module calls that make up one environment, composed once in modules/platform.
+PLATFORM_CALLS = {
+    "network": "../network",
+    "registry": "../registry",
+    "ci_identity": "../ci-identity",
+    "cluster": "../cluster",
+    "workload_identity": "../workload-identity",
+    "gitops": "../gitops",
+}
 SERVICES = {
     "frontend", "product-catalog", "cart", "checkout", "currency", "shipping", "quote",
     "payment", "email", "recommendation", "ad", "fraud-detection", "accounting", "load-generator",
@@ -35,6 +44,11 @@ def module_dir(name: str) -> dict[str, list[Any]]:
 
 def env_dir(env: str) -> dict[str, list[Any]]:
     return load_dir(TERRAFORM_DIR / "envs" / env)
+
+
+def platform_call(env: str) -> dict[str, Any]:
+    """The inputs an environment hands to modules/platform."""
+    return labelled(env_dir(env)["module"], "platform")
 
 
 def tfvars(env: str) -> dict[str, Any]:
@@ -72,6 +86,43 @@ def test_registry_modules_are_pinned_by_version() -> None:
                     )
 
 
+# --- composition ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_each_environment_is_the_platform_module_and_nothing_else(env: str) -> None:
+    module = env_dir(env)
+    assert [list(block) for block in module["module"]] == [["platform"]]
+    assert platform_call(env)["source"] == "../../modules/platform"
+    assert "resource" not in module and "data" not in module, "resources belong in modules/"
+
+
+def test_platform_composes_every_module_once_from_this_tree() -> None:
+    calls = {
+        name: body["source"]
+        for block in module_dir("platform")["module"]
+        for name, body in block.items()
+    }
+    assert calls == PLATFORM_CALLS
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_environment_passes_every_value_it_sets_to_the_platform(env: str) -> None:
+    call = platform_call(env)
+    platform_vars = {
+        name: body for block in module_dir("platform")["variable"] for name, body in block.items()
+    }
+    env_vars = {name for block in env_dir(env)["variable"] for name in block}
+    inputs = {k: v for k, v in call.items() if k not in ("source", "version")}
+    assert set(inputs) <= set(platform_vars)
+    for name, body in platform_vars.items():
+        assert name in inputs or "default" in body, f"{env} does not set platform input {name}"
+    for name in env_vars:
+        assert inputs.get(name) == f"${{var.{name}}}", f"{env}: var.{name} must reach the platform"
+    assert set(tfvars(env)) == env_vars, "terraform.tfvars sets exactly the declared variables"
+    assert call["environment"] == env
+
+
 # --- cluster ---------------------------------------------------------------------------------
 
 
@@ -91,9 +142,8 @@ def test_node_groups_run_only_in_private_subnets() -> None:
     assert "subnet_ids = var.private_subnet_ids" in groups
     assert "public" not in groups
     assert 'http_tokens = "required"' in groups  # IMDSv2: pods cannot borrow the node role
-    for env in ENVS:
-        cluster = labelled(env_dir(env)["module"], "cluster")
-        assert cluster["private_subnet_ids"] == "${module.network.private_subnet_ids}"
+    cluster = labelled(module_dir("platform")["module"], "cluster")
+    assert cluster["private_subnet_ids"] == "${module.network.private_subnet_ids}"
 
 
 def test_public_subnets_do_not_hand_out_public_addresses() -> None:
@@ -111,7 +161,11 @@ def test_api_endpoint_is_private_and_public_access_is_an_explicit_allow_list() -
     variable = labelled(module_dir("cluster")["variable"], "public_access_cidrs")
     assert "default" not in variable, "the allow-list must be chosen per environment"
     assert '"0.0.0.0/0"' in variable["validation"][0]["condition"]
+    cluster = labelled(module_dir("platform")["module"], "cluster")
+    assert cluster["public_access_cidrs"] == "${var.api_allowed_cidrs}"
+    assert "default" not in labelled(module_dir("platform")["variable"], "api_allowed_cidrs")
     for env in ENVS:
+        assert platform_call(env)["api_allowed_cidrs"] == "${var.api_allowed_cidrs}"
         cidrs = tfvars(env)["api_allowed_cidrs"]
         assert cidrs and not {"0.0.0.0/0", "::/0"} & set(cidrs)
 
@@ -128,9 +182,10 @@ def test_ci_role_gets_a_read_only_access_entry() -> None:
 
 
 def test_every_service_gets_a_repository() -> None:
-    services = locals_of(env_dir("dev"))["services"]
-    assert set(services) == SERVICES
-    assert locals_of(env_dir("prod"))["services"] == services
+    platform = module_dir("platform")
+    services = locals_of(platform)["services"]
+    assert set(services) == SERVICES and len(services) == len(SERVICES)
+    assert labelled(platform["module"], "registry")["services"] == "${local.services}"
     repo = labelled(module_dir("registry")["module"], "repository")
     assert repo["for_each"] == "${toset(var.services)}"
 
@@ -209,9 +264,8 @@ def test_ci_role_may_push_only_to_its_repositories() -> None:
         if statement["sid"] != "RegistryLogin":
             assert statement["resources"] != ["*"]
             assert not any(a.endswith(":*") or a == "*" for a in statement["actions"])
-    for env in ENVS:
-        module = labelled(env_dir(env)["module"], "ci_identity")
-        assert module["ecr_repository_arns"] == "${values(module.registry.repository_arns)}"
+    module = labelled(module_dir("platform")["module"], "ci_identity")
+    assert module["ecr_repository_arns"] == "${values(module.registry.repository_arns)}"
 
 
 def test_irsa_roles_trust_one_service_account_each() -> None:
@@ -227,10 +281,12 @@ def test_irsa_roles_trust_one_service_account_each() -> None:
     assert conds["${local.issuer}:aud"] == ("StringEquals", ["sts.amazonaws.com"])
 
 
-@pytest.mark.parametrize("env", ENVS)
-def test_irsa_service_accounts_are_concrete_and_belong_to_known_services(env: str) -> None:
-    accounts = locals_of(env_dir(env))["irsa_service_accounts"]
+def test_irsa_service_accounts_are_concrete_and_belong_to_known_services() -> None:
+    platform = module_dir("platform")
+    accounts = locals_of(platform)["irsa_service_accounts"]
     assert accounts
+    workload = labelled(platform["module"], "workload_identity")
+    assert workload["service_accounts"] == "${local.irsa_service_accounts}"
     for service, account in accounts.items():
         assert service in SERVICES
         assert "*" not in account["service_account"] + account["namespace"]
@@ -254,5 +310,6 @@ def test_each_cluster_labels_itself_with_its_environment_for_the_applicationset(
     gitops = module_dir("gitops")
     argocd = labelled(gitops["resource"], "helm_release", "argocd")
     assert '"commerce.io/environment" = var.environment' in argocd["values"][0]
-    calls = [m for m in env_dir(env)["module"] if "gitops" in m]
-    assert calls and calls[0]["gitops"]["environment"] == env
+    calls = [m for m in module_dir("platform")["module"] if "gitops" in m]
+    assert calls and calls[0]["gitops"]["environment"] == "${var.environment}"
+    assert platform_call(env)["environment"] == env

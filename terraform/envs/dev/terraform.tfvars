@@ -1,4 +1,3 @@
-environment                 = "dev"
 region                      = "eu-west-1"
 state_bucket                = "commerce-terraform-state-dev"
 github_repository           = "commerce-platform/commerce-ci"

@@ -1,10 +1,13 @@
-variable "environment" {
-  description = "Environment name (dev, prod): names resources and the GitHub environment CI deploys to."
-  type        = string
-}
+# The values this environment sets in terraform.tfvars; their meaning is documented in
+# modules/platform/variables.tf. Inputs left at the platform's defaults are not repeated here.
 
 variable "region" {
   description = "AWS region."
+  type        = string
+}
+
+variable "state_bucket" {
+  description = "S3 bucket of this environment's Terraform state (same as in backend.tf)."
   type        = string
 }
 
@@ -43,12 +46,6 @@ variable "api_allowed_cidrs" {
   type        = list(string)
 }
 
-variable "admin_role_arns" {
-  description = "Platform team roles with cluster admin access."
-  type        = list(string)
-  default     = []
-}
-
 variable "node_groups" {
   description = "Managed node groups."
   type = map(object({
@@ -58,12 +55,6 @@ variable "node_groups" {
     max_size       = number
     desired_size   = number
   }))
-}
-
-variable "services_namespace" {
-  description = "Namespace the commerce services run in."
-  type        = string
-  default     = "commerce"
 }
 
 variable "email_from_address" {
@@ -78,16 +69,5 @@ variable "ledger_bucket_arn" {
 
 variable "argocd_domain" {
   description = "Host name of the ArgoCD UI."
-  type        = string
-}
-
-variable "gitops_revision" {
-  description = "Branch ArgoCD follows for this environment."
-  type        = string
-  default     = "main"
-}
-
-variable "state_bucket" {
-  description = "S3 bucket of this environment's Terraform state (same as in backend.tf)."
   type        = string
 }

@@ -17,18 +17,18 @@ provider "aws" {
   region = var.region
 
   default_tags {
-    tags = local.tags
+    tags = module.platform.tags
   }
 }
 
 provider "helm" {
   kubernetes = {
-    host                   = module.cluster.cluster_endpoint
-    cluster_ca_certificate = base64decode(module.cluster.cluster_certificate_authority_data)
+    host                   = module.platform.cluster_endpoint
+    cluster_ca_certificate = base64decode(module.platform.cluster_certificate_authority_data)
     exec = {
       api_version = "client.authentication.k8s.io/v1beta1"
       command     = "aws"
-      args        = ["eks", "get-token", "--cluster-name", module.cluster.cluster_name, "--region", var.region]
+      args        = ["eks", "get-token", "--cluster-name", module.platform.cluster_name, "--region", var.region]
     }
   }
 }

@@ -1,127 +1,19 @@
-locals {
-  name = "commerce-${var.environment}"
-  tags = {
-    Project     = "commerce"
-    Environment = var.environment
-    ManagedBy   = "terraform"
-    Repository  = var.github_repository
-  }
+# prod: the platform (modules/platform) with this account's values from terraform.tfvars.
+module "platform" {
+  source = "../../modules/platform"
 
-  services = [
-    "frontend",
-    "product-catalog",
-    "cart",
-    "checkout",
-    "currency",
-    "shipping",
-    "quote",
-    "payment",
-    "email",
-    "recommendation",
-    "ad",
-    "fraud-detection",
-    "accounting",
-    "load-generator",
-  ]
-
-  # Only services that call AWS APIs get an IRSA role; the rest run without AWS credentials.
-  irsa_service_accounts = {
-    email = {
-      namespace       = var.services_namespace
-      service_account = "email"
-      policy_json = jsonencode({
-        Version = "2012-10-17"
-        Statement = [{
-          Sid       = "SendOrderConfirmations"
-          Effect    = "Allow"
-          Action    = ["ses:SendEmail", "ses:SendRawEmail"]
-          Resource  = "*"
-          Condition = { StringEquals = { "ses:FromAddress" = var.email_from_address } }
-        }]
-      })
-    }
-    accounting = {
-      namespace       = var.services_namespace
-      service_account = "accounting"
-      policy_json = jsonencode({
-        Version = "2012-10-17"
-        Statement = [{
-          Sid      = "WriteLedgerExports"
-          Effect   = "Allow"
-          Action   = ["s3:PutObject"]
-          Resource = "${var.ledger_bucket_arn}/exports/*"
-        }]
-      })
-    }
-  }
-}
-
-data "aws_caller_identity" "current" {}
-
-module "network" {
-  source = "../../modules/network"
-
-  name               = local.name
-  cidr               = var.vpc_cidr
-  azs                = var.azs
-  single_nat_gateway = var.single_nat_gateway
-  tags               = local.tags
-}
-
-module "registry" {
-  source = "../../modules/registry"
-
-  name_prefix = "commerce"
-  services    = local.services
-  tags        = local.tags
-}
-
-module "ci_identity" {
-  source = "../../modules/ci-identity"
-
-  name_prefix                 = local.name
-  environment                 = var.environment
+  environment                 = "prod"
+  region                      = var.region
+  state_bucket                = var.state_bucket
   github_repository           = var.github_repository
   create_github_oidc_provider = var.create_github_oidc_provider
-  ecr_repository_arns         = values(module.registry.repository_arns)
-  pull_through_cache_prefix   = module.registry.docker_hub_cache_prefix
-  region                      = var.region
-  account_id                  = data.aws_caller_identity.current.account_id
-  state_bucket_arn            = "arn:aws:s3:::${var.state_bucket}"
-  tags                        = local.tags
-}
-
-module "cluster" {
-  source = "../../modules/cluster"
-
-  name                = local.name
-  kubernetes_version  = var.kubernetes_version
-  vpc_id              = module.network.vpc_id
-  private_subnet_ids  = module.network.private_subnet_ids
-  public_access_cidrs = var.api_allowed_cidrs
-  ci_role_arn         = module.ci_identity.ci_role_arn
-  admin_role_arns     = var.admin_role_arns
-  node_groups         = var.node_groups
-  tags                = local.tags
-}
-
-module "workload_identity" {
-  source = "../../modules/workload-identity"
-
-  name_prefix       = local.name
-  oidc_provider_arn = module.cluster.oidc_provider_arn
-  oidc_issuer_url   = module.cluster.oidc_issuer_url
-  service_accounts  = local.irsa_service_accounts
-  tags              = local.tags
-}
-
-module "gitops" {
-  source = "../../modules/gitops"
-
-  environment     = "prod"
-  argocd_domain   = var.argocd_domain
-  repo_url        = "https://github.com/${var.github_repository}.git"
-  target_revision = var.gitops_revision
-
-  depends_on = [module.cluster]
+  vpc_cidr                    = var.vpc_cidr
+  azs                         = var.azs
+  single_nat_gateway          = var.single_nat_gateway
+  kubernetes_version          = var.kubernetes_version
+  api_allowed_cidrs           = var.api_allowed_cidrs
+  node_groups                 = var.node_groups
+  email_from_address          = var.email_from_address
+  ledger_bucket_arn           = var.ledger_bucket_arn
+  argocd_domain               = var.argocd_domain
 }

@@ -1,4 +1,3 @@
-environment                 = "prod"
 region                      = "eu-west-1"
 state_bucket                = "commerce-terraform-state-prod"
 github_repository           = "commerce-platform/commerce-ci"
