@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -310,11 +311,23 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Path], int]
 }
 
 
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a CI runner cancelling, `timeout`, `kill`) stops the run the way Ctrl-C does, so
+    steps and shop services, each in its own process group, are stopped rather than orphaned.
+
+    A process started in the background by a non-interactive shell ignores SIGINT, so there the
+    interrupt is raised directly."""
+    if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, signal.SIG_DFL, None):
+        raise KeyboardInterrupt
+    signal.raise_signal(signal.SIGINT)
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     parser = build_parser()
     args = parser.parse_args(argv)
     root = (args.root or _git_root(Path.cwd())).resolve()
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         return int(args.handler(args, env, root))
     except CommerceCiError as exc:
@@ -325,6 +338,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except KeyboardInterrupt:
         print("commerce-ci: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import PROJECT_ROOT
 
 CLI = [sys.executable, "-m", "pipelines.cli"]
@@ -77,6 +78,29 @@ def test_ctrl_c_stops_the_running_step_and_exits_130(tmp_path):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "interrupted" in err
+    assert not Path(f"/proc/{step_pid}").exists() or _zombie(step_pid)
+
+
+@pytest.mark.parametrize("ignore_sigint", [False, True], ids=["foreground", "background"])
+def test_sigterm_stops_the_running_step_like_ctrl_c(tmp_path, ignore_sigint):
+    pidfile = tmp_path / "step.pid"
+    code = f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
+    write_service(tmp_path, "cart", [sys.executable, "-c", code])
+
+    def background() -> None:  # what a non-interactive shell does to a `cmd &` job
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    process = run_cli(
+        tmp_path, "cart", "--stages", "build", preexec_fn=background if ignore_sigint else None
+    )
+    deadline = time.monotonic() + 60
+    while not pidfile.exists() or not pidfile.read_text():
+        assert time.monotonic() < deadline, "the step never started"
+        time.sleep(0.1)
+    step_pid = int(pidfile.read_text())
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
     assert not Path(f"/proc/{step_pid}").exists() or _zombie(step_pid)
 
 
