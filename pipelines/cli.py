@@ -18,12 +18,35 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines import __version__
 from pipelines.errors import CommerceCiError, ConfigError, ExitCode
+from pipelines.gitops.cli import GITOPS_SETTINGS
 from pipelines.gitops.cli import add_parsers as add_gitops_parsers
+from pipelines.images.cli import IMAGE_SETTINGS
+from pipelines.images.cli import add_parsers as add_image_parsers
 from pipelines.settings import Settings, add_flags, from_args
-from pipelines.steps import CHECK_STAGES, Stage, parse_stages
+from pipelines.steps import (
+    CHECK_STAGES,
+    GITOPS_STAGES,
+    IMAGE_STAGES,
+    RELEASE_STAGES,
+    Stage,
+    parse_stages,
+)
 
 if TYPE_CHECKING:
     from pipelines.catalog import Catalog, Service
+    from pipelines.results import RunResult
+    from pipelines.scheduler import RunOptions
+
+RUN_SETTINGS = (
+    "engine",
+    "jobs",
+    "report_dir",
+    "cache_dir",
+    "vuln_db",
+    "fail_on",
+    "step_timeout",
+    "services_dir",
+)
 
 EPILOG = """exit codes: 0 success, 1 a stage failed, 2 bad input or config, 130 interrupted.
 Settings come from flags, COMMERCE_CI_<NAME> env vars, or commerce-ci.toml at the repository
@@ -63,36 +86,36 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="run stages for services",
-        description="Run build, test, lint and SCA for services (all of them by default).",
+        description="Run build, test, lint and SCA for services (all of them by default); "
+        "add image,push with --registry to publish images.",
     )
-    run.add_argument("services", nargs="*", metavar="SERVICE", help="services to run")
-    run.add_argument("--all", action="store_true", help="every service (the default)")
-    run.add_argument(
-        "--changed", action="store_true", help="only services affected since --base (see plan)"
-    )
-    run.add_argument("--base", help="base revision for --changed")
+    _add_selection(run)
     run.add_argument(
         "--stages",
         type=_parse_stages,
         default=CHECK_STAGES,
-        help="comma-separated stages (default: build,test,lint,sca)",
+        help="comma-separated stages: build,test,lint,sca (the default), image, push",
     )
-    run.add_argument(
-        "--keep-going", action="store_true", help="run every service even after one failed"
+    add_flags(run, [*RUN_SETTINGS, *IMAGE_SETTINGS])
+
+    release = sub.add_parser(
+        "release",
+        help="build, check, publish and record services' images in GitOps",
+        description="The whole chain for services: build, test, lint, SCA, image, push, then "
+        "the new images in argocd/envs/ENV/SERVICE.yaml, one commit pushed to the GitOps remote. "
+        "With no settings it starts a local registry (runtime bases built from Debian packages) "
+        "and uses a local bare GitOps remote seeded from this repository.",
     )
-    add_flags(
-        run,
-        [
-            "engine",
-            "jobs",
-            "report_dir",
-            "cache_dir",
-            "vuln_db",
-            "fail_on",
-            "step_timeout",
-            "services_dir",
-        ],
+    _add_selection(release)
+    release.add_argument("--env", dest="env_name", required=True, help="environment, e.g. dev")
+    release.add_argument("--version", dest="release_version", help="X.Y.Z: also tag vX.Y.Z")
+    release.add_argument(
+        "--stages",
+        type=_parse_stages,
+        default=RELEASE_STAGES,
+        help="comma-separated stages (default: all of them)",
     )
+    add_flags(release, [*RUN_SETTINGS, *IMAGE_SETTINGS, *GITOPS_SETTINGS])
 
     shop = sub.add_parser(
         "shop",
@@ -109,11 +132,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(shop, ["jobs", "report_dir", "cache_dir", "step_timeout", "services_dir"])
 
     sub.add_parser("doctor", help="show settings, and which tools each language needs and has")
-    for name, handler in add_gitops_parsers(sub).items():
+    for name, handler in {**add_gitops_parsers(sub), **add_image_parsers(sub)}.items():
         sub.choices[name].set_defaults(handler=handler)
     for name, handler in COMMANDS.items():
         sub.choices[name].set_defaults(handler=handler)
     return parser
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("services", nargs="*", metavar="SERVICE", help="services to run")
+    parser.add_argument("--all", action="store_true", help="every service (the default)")
+    parser.add_argument(
+        "--changed", action="store_true", help="only services affected since --base (see plan)"
+    )
+    parser.add_argument("--base", help="base revision for --changed")
+    parser.add_argument(
+        "--keep-going", action="store_true", help="run every service even after one failed"
+    )
 
 
 def _git_root(cwd: Path) -> Path:
@@ -174,45 +209,47 @@ def _engine_env(env: Mapping[str, str], root: Path) -> dict[str, str]:
     return host_env(env, root)
 
 
-def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    settings = from_args(args, env, root)
-    catalog = _catalog(root, settings)
+def _selected(args: argparse.Namespace, catalog: Catalog, root: Path) -> list[Service]:
     if args.services and (args.changed or args.all):
         raise ConfigError("--changed/--all", None, "give service names or --changed/--all")
     if args.changed:
-        names = _plan(catalog, root, args.base, None).services
-        services = catalog.select(names)
-    elif args.services:
-        services = catalog.select(args.services)
-    else:
-        services = list(catalog)
+        return catalog.select(_plan(catalog, root, args.base, None).services)
+    if args.services:
+        return catalog.select(args.services)
+    return list(catalog)
+
+
+def _vulndb(settings: Settings) -> Path | None:
     vulndb = settings.vuln_db
     if vulndb is not None and not Path(vulndb).is_dir():
         raise ConfigError(settings.values["vuln_db"].origin, "vuln_db", f"{vulndb} is not a dir")
+    return vulndb
+
+
+def _execute(
+    services: Sequence[Service],
+    settings: Settings,
+    env: Mapping[str, str],
+    root: Path,
+    options: RunOptions,
+) -> RunResult:
+    """Run `options` on the configured engine with live progress; write every report."""
     import anyio
 
     from pipelines.engines.base import RunContext
     from pipelines.reports import write_reports
     from pipelines.reports.progress import make_sink
     from pipelines.reports.telemetry import export_spans
-    from pipelines.scheduler import RunOptions, run_services
-    from pipelines.toolchains.base import ToolchainOptions
+    from pipelines.scheduler import run_services
 
     engine_env = _engine_env(env, root)
     ctx = RunContext(
         root=root,
         cache_dir=settings.cache_dir,
         report_dir=settings.report_dir,
-        vulndb=vulndb,
+        vulndb=settings.vuln_db,
         env=engine_env,
         step_timeout_s=settings.step_timeout,
-    )
-    options = RunOptions(
-        stages=args.stages,
-        jobs=settings.jobs,
-        keep_going=args.keep_going,
-        severity_threshold=settings.fail_on,
-        toolchain=ToolchainOptions(offline_vulndb=vulndb is not None),
     )
     sink = make_sink(sys.stderr, env, sys.stderr.isatty())
     if not services:
@@ -236,7 +273,106 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
     ):
         print("warning: the OTLP endpoint accepted no spans", file=sys.stderr)
     print(f"report: {paths.json}", file=sys.stderr)
+    return result
+
+
+def _run_options(
+    args: argparse.Namespace, settings: Settings, vulndb: Path | None, **extra: Any
+) -> RunOptions:
+    from pipelines.scheduler import RunOptions
+    from pipelines.toolchains.base import ToolchainOptions
+
+    return RunOptions(
+        stages=args.stages,
+        jobs=settings.jobs,
+        keep_going=args.keep_going,
+        severity_threshold=settings.fail_on,
+        toolchain=ToolchainOptions(offline_vulndb=vulndb is not None),
+        **extra,
+    )
+
+
+def _publisher(
+    settings: Settings, env: Mapping[str, str], root: Path, target: Any, version: str | None
+) -> Any:
+    """The engine's image publisher (local: daemonless; dagger: the container API)."""
+    from pipelines.images.cli import image_settings
+
+    image = image_settings(settings, env, root, target, version)
+    if settings.engine == "dagger":
+        from pipelines.engines.dagger_images import DaggerPublisher
+
+        return DaggerPublisher(image, root)
+    from pipelines.images.local import LocalPublisher
+    from pipelines.toolchains.base import ToolchainOptions
+
+    offline = ToolchainOptions(offline_vulndb=settings.vuln_db is not None)
+    return LocalPublisher(image, root, offline)
+
+
+def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    settings = from_args(args, env, root)
+    catalog = _catalog(root, settings)
+    services = _selected(args, catalog, root)
+    vulndb = _vulndb(settings)
+    if set(args.stages) & set(GITOPS_STAGES):
+        raise ConfigError("--stages", None, "manifest and commit belong to `commerce-ci release`")
+    if not set(args.stages) & set(IMAGE_STAGES):
+        result = _execute(services, settings, env, root, _run_options(args, settings, vulndb))
+        return ExitCode.STAGE_FAILED if result.failed else ExitCode.OK
+    from pipelines.images.cli import target_from
+
+    target = target_from(settings)
+    if target is None:
+        raise ConfigError("--registry", None, "the image and push stages need a registry")
+    publisher = _publisher(settings, env, root, target, None)
+    options = _run_options(args, settings, vulndb, images=publisher)
+    try:
+        result = _execute(services, settings, env, root, options)
+    finally:
+        publisher.close()
     return ExitCode.STAGE_FAILED if result.failed else ExitCode.OK
+
+
+def cmd_release(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    from pipelines.gitops.cli import resolve_remote
+    from pipelines.gitops.release import ReleaseWriter
+    from pipelines.images.cli import embedded_target, ensure_bases
+    from pipelines.images.config import check_version
+    from pipelines.toolchains import toolchain_for
+
+    settings = from_args(args, env, root)
+    catalog = _catalog(root, settings)
+    services = _selected(args, catalog, root)
+    vulndb = _vulndb(settings)
+    version = check_version(args.release_version)
+    remote, workdir = resolve_remote(args, env, root, _stderr)
+    with embedded_target(settings, _engine_env(env, root)) as target:
+        publisher = _publisher(settings, env, root, target, version)
+        try:
+            kinds = {toolchain_for(s).runtime(s).base for s in services}
+            ensure_bases(publisher.settings, kinds, settings.cache_dir, _stderr)
+            writer = ReleaseWriter(
+                remote=remote,
+                env_name=args.env_name,
+                root=root,
+                report_dir=settings.report_dir,
+                workdir=workdir,
+                source_commit=publisher.settings.meta.revision,
+                environ=env,
+            )
+            options = _run_options(args, settings, vulndb, images=publisher, release=writer)
+            result = _execute(services, settings, env, root, options)
+        finally:
+            publisher.close()
+    gitops = result.extra.get("gitops")
+    if isinstance(gitops, dict) and gitops.get("commit"):
+        print(f"gitops: {gitops['commit'][:12]} on {gitops['remote']} ({gitops['branch']})")
+    return ExitCode.STAGE_FAILED if result.failed else ExitCode.OK
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def cmd_shop(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
@@ -306,6 +442,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Path], int]
     "services": cmd_services,
     "plan": cmd_plan,
     "run": cmd_run,
+    "release": cmd_release,
     "doctor": cmd_doctor,
     "shop": cmd_shop,
 }

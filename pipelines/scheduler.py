@@ -9,11 +9,13 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from pipelines.errors import CommerceCiError
 from pipelines.events import (
     RunFinished,
     RunStarted,
@@ -23,12 +25,14 @@ from pipelines.events import (
     StepStarted,
 )
 from pipelines.results import RunResult, ServiceResult, StageResult, Status, StepOutcome
-from pipelines.steps import CHECK_STAGES, Stage, Step
+from pipelines.steps import CHECK_STAGES, IMAGE_STAGES, Stage, Step
 from pipelines.toolchains.base import Toolchain, ToolchainOptions
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
     from pipelines.engines.base import Engine, RunContext
+    from pipelines.gitops.release import ReleaseWriter
+    from pipelines.images.publisher import ImagePublisher, ImageRecord
     from pipelines.sca.gate import GateVerdict
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -44,6 +48,10 @@ class RunOptions:
     #: Findings at or above this severity fail the SCA gate; unknown severity counts as high.
     severity_threshold: str = "low"
     toolchain: ToolchainOptions = field(default_factory=ToolchainOptions)
+    #: Builds and pushes images (the image and push stages); None: those stages fail, saying so.
+    images: ImagePublisher | None = None
+    #: Records pushed images in GitOps (the manifest and commit stages).
+    release: ReleaseWriter | None = None
 
 
 def _default_toolchain(service: Service) -> Toolchain:
@@ -94,17 +102,26 @@ class _ServiceRun:
         self.ctx = ctx
         self.options = options
         self.sink = sink
+        self.image: ImageRecord | None = None
+        #: What the manifest stage prepared for the commit stage (a gitops ImageUpdate).
+        self.manifest: Any = None
 
     def _display(self, step: Step) -> str:
         from pipelines.engines.local import placeholder_values
 
         return shlex.join(step.resolved(placeholder_values(self.ctx, step)))
 
-    async def stage(self, stage: Stage) -> StageResult:
-        name = self.service.name
-        log_path = self.ctx.log_dir(name) / f"{stage.value}.log"
+    def _log_path(self, stage: Stage) -> Path:
+        log_path = self.ctx.log_dir(self.service.name) / f"{stage.value}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.write_bytes(b"")
+        return log_path
+
+    async def stage(self, stage: Stage) -> StageResult:
+        if stage not in CHECK_STAGES:
+            return await self._publishing(stage)
+        name = self.service.name
+        log_path = self._log_path(stage)
         steps = self.toolchain.steps(self.service, stage, self.options.toolchain)
         self.sink.emit(StageStarted(name, stage))
         started_at, started = time.time(), time.monotonic()
@@ -147,6 +164,70 @@ class _ServiceRun:
             reports=reports,
         )
 
+    async def lookup(self) -> ImageRecord | None:
+        """The image these inputs already made, when the registry has one (else build)."""
+        images = self.options.images
+        if images is None or not set(IMAGE_STAGES) & set(self.options.stages):
+            return None
+        log_path = self._log_path(Stage.IMAGE)
+        try:
+            record = await images.lookup(self.service, self.toolchain, log_path)
+        except CommerceCiError as exc:
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(f"cache lookup failed, building: {exc}\n")
+            return None
+        self.image = record
+        return record
+
+    async def _publishing(self, stage: Stage) -> StageResult:
+        """The image, push and manifest stages: engine or GitOps work, not toolchain Steps."""
+        log_path = self._log_path(stage)
+        self.sink.emit(StageStarted(self.service.name, stage))
+        started_at, started = time.time(), time.monotonic()
+        status, reason = Status.PASSED, None
+        try:
+            reason = await self._publish(stage, log_path)
+        except CommerceCiError as exc:
+            status, reason = Status.FAILED, str(exc)
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(reason + "\n")
+        return StageResult(
+            service=self.service.name,
+            stage=stage,
+            status=status,
+            duration_s=time.monotonic() - started,
+            started_at=started_at,
+            finished_at=time.time(),
+            log_path=log_path,
+            reason=reason,
+        )
+
+    async def _publish(self, stage: Stage, log_path: Path) -> str | None:
+        from pipelines.images.recipe import ImageError
+
+        images, release = self.options.images, self.options.release
+        if stage in IMAGE_STAGES and images is None:
+            raise ImageError(f"the {stage} stage needs a registry (--registry HOST[/PREFIX])")
+        if stage is Stage.IMAGE and images is not None:
+            self.image = await images.build(self.service, self.toolchain, log_path)
+            return None
+        if stage is Stage.PUSH and images is not None:
+            self.image = await images.push(self.service, log_path)
+            return None
+        if stage is Stage.MANIFEST:
+            if release is None or self.image is None or self.image.ref is None:
+                raise ImageError("the manifest stage needs a pushed image (image and push stages)")
+            self.manifest = await release.manifest(self.service, self.image, log_path)
+            return None
+        raise ImageError(f"the {stage} stage is run once for the whole run, not per service")
+
+    def cached(self, stage: Stage, record: ImageRecord) -> StageResult:
+        now = time.time()
+        reason = f"inputs {record.input_digest[:19]} already shipped as {record.digest[:19]}"
+        return StageResult(
+            self.service.name, stage, Status.CACHED, started_at=now, finished_at=now, reason=reason
+        )
+
     @staticmethod
     def _gated(steps: Sequence[Step]) -> bool:
         """Stages whose steps write findings (SARIF, OSV) end with the gate."""
@@ -183,16 +264,24 @@ async def run_services(
     results: dict[str, ServiceResult] = {}
     limiter = anyio.CapacityLimiter(max(1, options.jobs))
 
+    runs: dict[str, _ServiceRun] = {}
+    per_service = [s for s in options.stages if s is not Stage.COMMIT]
+
     async def one(service: Service) -> None:
-        run = _ServiceRun(service, toolchain_for(service), engine, ctx, options, sink)
+        run = runs[service.name] = _ServiceRun(
+            service, toolchain_for(service), engine, ctx, options, sink
+        )
         stages: list[StageResult] = []
         blocked: str | None = None
         async with limiter:
-            for stage in options.stages:
+            shipped = await run.lookup() if stop.by is None or options.keep_going else None
+            for stage in per_service:
                 if blocked is None and stop.by is not None and not options.keep_going:
                     blocked = f"stopped: {stop.by} failed (fail-fast)"
                 if blocked is not None:
                     result = run.skipped(stage, blocked)
+                elif shipped is not None and stage in (*CHECK_STAGES, *IMAGE_STAGES):
+                    result = run.cached(stage, shipped)
                 else:
                     result = await run.stage(stage)
                     if result.status is Status.FAILED:
@@ -207,11 +296,77 @@ async def run_services(
     async with anyio.create_task_group() as tg:
         for service in services:
             tg.start_soon(one, service)
+    extra: dict[str, Any] = {}
+    images = {name: run.image.to_json() for name, run in runs.items() if run.image is not None}
+    if images:
+        extra["services"] = {name: {"image": image} for name, image in images.items()}
+    if Stage.COMMIT in options.stages:
+        commits = await _commit(runs, results, options, ctx, sink)
+        results.update(commits.results)
+        if commits.gitops is not None:
+            extra["gitops"] = commits.gitops
     result = RunResult(
         engine=engine.name,
         started_at=started_at,
         finished_at=time.time(),
         services=tuple(results[s.name] for s in services),
+        extra=extra,
     )
     sink.emit(RunFinished(result))
     return result
+
+
+@dataclass(frozen=True)
+class _Commits:
+    results: dict[str, ServiceResult]
+    gitops: dict[str, Any] | None
+
+
+async def _commit(
+    runs: dict[str, _ServiceRun],
+    results: dict[str, ServiceResult],
+    options: RunOptions,
+    ctx: RunContext,
+    sink: Sink,
+) -> _Commits:
+    """The commit stage: one GitOps commit for every service whose manifest stage passed."""
+    ready = {
+        name: run
+        for name, run in runs.items()
+        if run.manifest is not None and results[name].status is not Status.FAILED
+    }
+    started_at, started = time.time(), time.monotonic()
+    for name in ready:
+        sink.emit(StageStarted(name, Stage.COMMIT))
+    status, reason, gitops = Status.PASSED, None, None
+    log_path = ctx.report_dir / "logs" / "gitops-commit.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_bytes(b"")
+    if options.release is None:
+        status, reason = Status.FAILED, "the commit stage needs a GitOps remote"
+    elif ready:
+        try:
+            gitops = await options.release.commit([r.manifest for r in ready.values()], log_path)
+        except CommerceCiError as exc:
+            status, reason = Status.FAILED, str(exc)
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(reason + "\n")
+    updated: dict[str, ServiceResult] = {}
+    for name, service in results.items():
+        if name in ready:
+            stage = StageResult(
+                name,
+                Stage.COMMIT,
+                status,
+                duration_s=time.monotonic() - started,
+                started_at=started_at,
+                finished_at=time.time(),
+                log_path=log_path,
+                reason=reason,
+            )
+        else:
+            why = "no manifest to commit" if service.status is not Status.FAILED else "failed"
+            stage = StageResult(name, Stage.COMMIT, Status.SKIPPED, reason=why)
+        sink.emit(StageFinished(stage))
+        updated[name] = replace(service, stages=(*service.stages, stage))
+    return _Commits(updated, gitops)

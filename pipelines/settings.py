@@ -82,6 +82,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("step_timeout", "seconds one step may run", 1800.0, _positive_float),
     Setting("services_dir", "folder holding services/<name>/service.yaml", "services"),
     Setting(
+        "registry",
+        "where images are pushed, HOST[:PORT][/PREFIX]; logins from COMMERCE_CI_REGISTRY_USERNAME"
+        "/_PASSWORD, a Docker config.json, or ECR (release default: an embedded local registry)",
+        None,
+    ),
+    Setting(
+        "base_registry",
+        "where runtime bases (PREFIX/<kind>:bookworm) are read, HOST[:PORT][/PREFIX] "
+        "(default: the target registry, prefix commerce-ci/base)",
+        None,
+    ),
+    Setting(
+        "base_mirror",
+        "pull-through cache of the base registry, HOST[:PORT]; logins from "
+        "COMMERCE_CI_MIRROR_USERNAME/_PASSWORD",
+        None,
+    ),
+    Setting(
         "gitops_remote",
         "GitOps remote: a path or git URL (default: a local bare repo seeded from argocd/)",
         None,

@@ -34,9 +34,23 @@ class Stage(enum.StrEnum):
     TEST = "test"
     LINT = "lint"
     SCA = "sca"
+    #: Assemble the service's image from the build's outputs and its runtime recipe.
+    IMAGE = "image"
+    #: Push that image (blobs the registry lacks, then its tags).
+    PUSH = "push"
+    #: Render the new image into the service's GitOps values file.
+    MANIFEST = "manifest"
+    #: Commit and push the values files of the run (one commit for every service).
+    COMMIT = "commit"
 
 
+#: Stages whose work is toolchain Steps.
 CHECK_STAGES: tuple[Stage, ...] = (Stage.BUILD, Stage.TEST, Stage.LINT, Stage.SCA)
+#: Stages that make and publish the image.
+IMAGE_STAGES: tuple[Stage, ...] = (Stage.IMAGE, Stage.PUSH)
+#: Stages that record the image in GitOps.
+GITOPS_STAGES: tuple[Stage, ...] = (Stage.MANIFEST, Stage.COMMIT)
+RELEASE_STAGES: tuple[Stage, ...] = CHECK_STAGES + IMAGE_STAGES + GITOPS_STAGES
 
 
 def parse_stages(text: str) -> tuple[Stage, ...]:

@@ -50,3 +50,14 @@ class Runtime:
     #: argv, relative to the service folder / /app.
     command: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()
+    #: Paths under `files` an image leaves out (folders or files), e.g. dev-only node modules.
+    exclude: tuple[str, ...] = ()
+    #: Repository folders read at run time from outside the service folder, as
+    #: (repo-relative folder, path under /app): a local run finds them in place, an image
+    #: carries a copy.
+    assets: tuple[tuple[str, str], ...] = ()
+    #: Environment set only in the image, where assets live under /app.
+    image_env: tuple[tuple[str, str], ...] = ()
+    #: An npm lockfile (v2/v3) whose `"dev": true` packages an image leaves out, the way
+    #: `npm prune --omit=dev` would, without touching the service folder tests still use.
+    npm_lockfile: str | None = None

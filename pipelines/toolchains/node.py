@@ -104,7 +104,9 @@ class NodeToolchain:
     def runtime(self, service: Service) -> Runtime:
         """`node <entry>` over the entry's top folder, package.json and the installed modules.
 
-        The `.proto` files stay outside: services load them from PROTO_DIR at run time.
+        The `.proto` files stay outside: services load them from PROTO_DIR at run time, which
+        locally is the repository's proto/ and in an image the copy under /app/proto. An image
+        carries production dependencies only (dev ones are marked in the lockfile).
         """
         code = self.entry.split("/", 1)[0]
         return Runtime(
@@ -112,6 +114,10 @@ class NodeToolchain:
             files=("package.json", f"{code}/**", "node_modules/**"),
             command=("node", self.entry),
             env=(("NODE_ENV", "production"),),
+            exclude=("node_modules/.bin",),
+            assets=(("proto", "proto"),),
+            image_env=(("PROTO_DIR", "/app/proto"),),
+            npm_lockfile="package-lock.json",
         )
 
     def _step(

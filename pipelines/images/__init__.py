@@ -1,0 +1,1 @@
+"""Service images: the recipe from a toolchain runtime, the input digest, build and push."""

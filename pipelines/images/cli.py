@@ -1,0 +1,172 @@
+"""`commerce-ci images` and `commerce-ci bases`, and the image settings `run`/`release` share.
+
+The target registry is `--registry` (or its env var / file key); with none, `release` starts the
+embedded registry (pipelines.registry.server) and publishes the runtime bases it needs into it,
+so a fresh machine runs the whole chain with no settings at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipelines.errors import ConfigError, ExitCode
+from pipelines.images.config import (
+    MIRROR_PASSWORD,
+    MIRROR_USERNAME,
+    ImageSettings,
+    RegistryTarget,
+    commit_meta,
+    credentials_for,
+)
+from pipelines.settings import Settings, add_flags, from_args
+
+Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
+
+#: The settings (pipelines/settings.py) image commands read.
+IMAGE_SETTINGS = ("registry", "base_registry", "base_mirror")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def add_parsers(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> dict[str, Handler]:
+    images = subparsers.add_parser(
+        "images",
+        help="list the images the registry holds for a service",
+        description="Tags of the service's repository, grouped by digest; the input-digest tag "
+        "(inputs-...) marks what a later run may reuse instead of building.",
+    )
+    images.add_argument("service", metavar="SERVICE")
+    images.add_argument("--json", action="store_true", help="print JSON")
+    add_flags(images, ["registry", "services_dir"])
+
+    bases = subparsers.add_parser(
+        "bases",
+        help="build runtime base images from Debian packages and push them",
+        description="Build the runtime bases (static, glibc, jre, node, python) from Debian's "
+        "packages, daemonless, and push those the base registry lacks.",
+    )
+    bases.add_argument("kinds", nargs="*", metavar="KIND", help="default: every kind")
+    add_flags(bases, ["base_registry", "registry", "cache_dir"])
+    return {"images": cmd_images, "bases": cmd_bases}
+
+
+def target_from(settings: Settings) -> RegistryTarget | None:
+    value = settings.registry
+    if value is None:
+        return None
+    return RegistryTarget.parse(value, settings.values["registry"].origin, "registry")
+
+
+def image_settings(
+    settings: Settings,
+    env: Mapping[str, str],
+    root: Path,
+    target: RegistryTarget,
+    version: str | None = None,
+) -> ImageSettings:
+    meta, short = commit_meta(root, version)
+    bases = None
+    if settings.base_registry is not None:
+        origin = settings.values["base_registry"].origin
+        bases = RegistryTarget.parse(settings.base_registry, origin, "base_registry")
+        if not bases.prefix:
+            bases = RegistryTarget(bases.registry, "commerce-ci/base")
+    mirror = None
+    if settings.base_mirror is not None:
+        origin = settings.values["base_mirror"].origin
+        mirror_target = RegistryTarget.parse(settings.base_mirror, origin, "base_mirror")
+        if mirror_target.prefix:
+            raise ConfigError(origin, "base_mirror", "a mirror is HOST[:PORT], without a prefix")
+        mirror = mirror_target.registry
+    base_host = (bases or target).registry
+    return ImageSettings(
+        target=target,
+        meta=meta,
+        commit_tag=short,
+        version=version,
+        bases=bases,
+        mirror=mirror,
+        credentials=credentials_for(target.registry, env),
+        base_credentials=credentials_for(base_host, env),
+        mirror_credentials=(
+            credentials_for(mirror, env, MIRROR_USERNAME, MIRROR_PASSWORD) if mirror else None
+        ),
+    )
+
+
+@contextmanager
+def embedded_target(settings: Settings, env: Mapping[str, str]) -> Iterator[RegistryTarget]:
+    """The configured registry, or the embedded one started for the length of the block."""
+    target = target_from(settings)
+    if target is not None:
+        yield target
+        return
+    from pipelines.registry.server import embedded_registry
+
+    with embedded_registry(settings.cache_dir / "registry", env, log=_stderr) as address:
+        yield RegistryTarget(address)
+
+
+def ensure_bases(
+    image: ImageSettings, kinds: Iterable[str], cache_dir: Path, log: Callable[[str], None]
+) -> None:
+    """Publish missing runtime bases into the base registry (built from Debian packages)."""
+    from pipelines.images.bases import publish_bases
+    from pipelines.registry.client import RegistryClient
+
+    target = image.base_target
+    credentials = image.base_credentials if image.bases else image.credentials
+    with RegistryClient(target.registry, credentials, retry=image.retry) as client:
+        publish_bases(client, sorted(set(kinds)), cache_dir, prefix=target.prefix, log=log)
+
+
+def cmd_bases(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    from pipelines.images.bases import BASE_KINDS
+
+    settings = from_args(args, env, root)
+    unknown = sorted(set(args.kinds) - set(BASE_KINDS))
+    if unknown:
+        raise ConfigError("KIND", None, f"unknown base {unknown[0]!r}; one of {BASE_KINDS}")
+    kinds = args.kinds or list(BASE_KINDS)
+    with embedded_target(settings, env) as target:
+        image = image_settings(settings, env, root, target)
+        ensure_bases(image, kinds, settings.cache_dir, _stderr)
+    return ExitCode.OK
+
+
+def cmd_images(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    from pipelines.catalog import load_catalog
+    from pipelines.registry.client import RegistryClient
+
+    settings = from_args(args, env, root)
+    catalog = load_catalog(root, settings.services_dir)
+    (service,) = catalog.select([args.service])
+    with embedded_target(settings, env) as target:
+        repository = target.repository(service.spec.image.repository)
+        with RegistryClient(target.registry, credentials_for(target.registry, env)) as client:
+            by_digest: dict[str, list[str]] = {}
+            for tag in client.tags(repository):
+                digest = client.head_manifest(repository, tag)
+                if digest:
+                    by_digest.setdefault(digest, []).append(tag)
+    rows = [
+        {"repository": f"{target.registry}/{repository}", "digest": d, "tags": sorted(t)}
+        for d, t in sorted(by_digest.items(), key=lambda item: sorted(item[1]))
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print(f"{target.registry}/{repository}: no images")
+    else:
+        for row in rows:
+            print(f"{row['repository']}@{row['digest']}  {' '.join(row['tags'])}")
+    return ExitCode.OK

@@ -1,0 +1,114 @@
+"""The input digest: one hash of everything that can change a service's image.
+
+It covers the service's files and its declared `inputs` (what git tracks or would track, so build
+outputs and ignored caches never count), the Steps of every check stage (builder images, argv,
+env), the runtime recipe and the base image's digest. The registry keeps it as a tag on the
+pushed image, so any runner, however fresh, can ask "was this exact input already shipped?"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pipelines.catalog import Service
+from pipelines.errors import PlanError
+from pipelines.steps import CHECK_STAGES
+from pipelines.toolchains.base import Toolchain, ToolchainOptions
+
+#: Bump when what the digest covers changes, so old tags stop matching.
+SCHEME = "commerce-ci/inputs/v1"
+TAG_PREFIX = "inputs-"
+GIT_TIMEOUT_S = 60.0
+
+
+def input_tag(digest: str) -> str:
+    """The registry tag recording an input digest (`sha256:<hex>` -> `inputs-<hex>`)."""
+    return TAG_PREFIX + digest.removeprefix("sha256:")
+
+
+def _pathspecs(service: Service) -> list[str]:
+    return [service.path, *(f":(glob){pattern}" for pattern in service.spec.inputs)]
+
+
+def tracked_files(root: Path, service: Service) -> list[str]:
+    """Files git tracks, or would (untracked but not ignored), under the service and its inputs."""
+    specs = _pathspecs(service)
+    try:
+        out = subprocess.run(  # noqa: S603 - argv list; pathspecs come from the catalog
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs],
+            cwd=root,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PlanError(f"git ls-files failed in {root}: {exc}") from None
+    if out.returncode != 0:
+        raise PlanError(f"git ls-files failed in {root}: {out.stderr.decode(errors='replace')}")
+    return sorted({name for name in out.stdout.decode().split("\0") if name})
+
+
+def _file_digest(path: Path) -> str | None:
+    if path.is_symlink():
+        return "link:" + str(path.readlink())
+    if not path.is_file():
+        return None  # tracked but deleted in the work tree: it is not an input any more
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    executable = "x" if path.stat().st_mode & 0o111 else "-"
+    return f"{executable}{digest.hexdigest()}"
+
+
+def _steps_document(
+    service: Service, toolchain: Toolchain, options: ToolchainOptions
+) -> list[dict[str, Any]]:
+    document = []
+    for stage in CHECK_STAGES:
+        for step in toolchain.steps(service, stage, options):
+            document.append(
+                {
+                    "stage": stage.value,
+                    "image": step.image,
+                    "argv": list(step.argv),
+                    "env": dict(sorted(step.env.items())),
+                    "workdir": step.workdir,
+                    "outputs": list(step.outputs),
+                }
+            )
+    return document
+
+
+def input_digest(
+    root: Path,
+    service: Service,
+    toolchain: Toolchain,
+    *,
+    base_digest: str,
+    options: ToolchainOptions | None = None,
+    extra: Sequence[str] = (),
+) -> str:
+    """`sha256:<hex>` over the service's inputs; equal inputs give equal digests anywhere.
+
+    `extra` carries anything else the caller's image depends on (the image settings that end
+    up in it, say), so that changing them invalidates the cache too.
+    """
+    files = {name: _file_digest(root / name) for name in tracked_files(root, service)}
+    document = {
+        "scheme": SCHEME,
+        "service": service.spec.model_dump(mode="json"),
+        "files": {name: digest for name, digest in files.items() if digest is not None},
+        "steps": _steps_document(service, toolchain, options or ToolchainOptions()),
+        "runtime": asdict(toolchain.runtime(service)),
+        "base": base_digest,
+        "extra": list(extra),
+    }
+    encoded = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    return "sha256:" + hashlib.sha256(encoded).hexdigest()

@@ -1,0 +1,196 @@
+"""The local engine's image and push stages: no Docker daemon, the OCI distribution API only.
+
+One publisher serves a whole run: registry clients (connection pools, tokens) and the resolved
+runtime bases are shared, so N services on one base fetch it once, through the mirror when one is
+set. Registry calls block, so they run in worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+
+from pipelines.catalog import Service
+from pipelines.images.config import BASE_TAG, ImageSettings, base_repository
+from pipelines.images.inputs import input_digest, input_tag
+from pipelines.images.publisher import ImageRecord
+from pipelines.images.recipe import ImageError, image_recipe
+from pipelines.registry.client import RegistryClient
+from pipelines.registry.image import AssembledImage, BaseImage, assemble, pull_base, push_image
+from pipelines.registry.layers import build_layer
+from pipelines.registry.reference import Reference
+from pipelines.toolchains.base import Toolchain, ToolchainOptions
+
+
+@dataclass(frozen=True)
+class _Built:
+    image: AssembledImage
+    input_digest: str
+    base_client: RegistryClient
+
+
+def _logger(path: Path) -> Callable[[str], None]:
+    def log(line: str) -> None:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(line.rstrip("\n") + "\n")
+
+    return log
+
+
+class LocalPublisher:
+    def __init__(
+        self, settings: ImageSettings, root: Path, options: ToolchainOptions | None = None
+    ) -> None:
+        self.settings = settings
+        self.root = root
+        self.options = options or ToolchainOptions()
+        self._lock = threading.Lock()
+        self._clients: dict[str, RegistryClient] = {}
+        self._bases: dict[str, BaseImage] = {}
+        self._base_locks: dict[str, threading.Lock] = {}
+        self._built: dict[str, _Built] = {}
+        self._inputs: dict[str, str] = {}
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def __enter__(self) -> LocalPublisher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- registries and bases ------------------------------------------------------------
+
+    def _client(self, registry: str) -> RegistryClient:
+        s = self.settings
+        with self._lock:
+            if registry not in self._clients:
+                if registry == s.target.registry:
+                    credentials = s.credentials
+                elif registry == s.mirror:
+                    credentials = s.mirror_credentials
+                else:
+                    credentials = s.base_credentials
+                self._clients[registry] = RegistryClient(registry, credentials, retry=s.retry)
+            return self._clients[registry]
+
+    def target(self) -> RegistryClient:
+        return self._client(self.settings.target.registry)
+
+    def base_client(self) -> RegistryClient:
+        return self._client(self.settings.mirror or self.settings.base_target.registry)
+
+    def base(self, kind: str) -> BaseImage:
+        """The runtime base of `kind`, fetched once per run (one lock per kind)."""
+        with self._lock:
+            lock = self._base_locks.setdefault(kind, threading.Lock())
+        with lock:
+            if kind not in self._bases:
+                repository = base_repository(kind, self.settings.base_target.prefix)
+                client = self.base_client()
+                reference = Reference(client.registry, repository, BASE_TAG)
+                self._bases[kind] = pull_base(client, reference)
+            return self._bases[kind]
+
+    # -- the stages ----------------------------------------------------------------------
+
+    def _input_digest(self, service: Service, toolchain: Toolchain) -> str:
+        base = self.base(toolchain.runtime(service).base)
+        digest = input_digest(
+            self.root,
+            service,
+            toolchain,
+            base_digest=base.manifest.digest,
+            options=self.options,
+            extra=(self.settings.meta.source,),
+        )
+        self._inputs[service.name] = digest
+        return digest
+
+    def _ref(self, service: Service, tag: str, digest: str) -> str:
+        repository = self.settings.repository(service)
+        return str(Reference(self.settings.target.registry, repository, tag, digest))
+
+    def lookup_sync(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
+        write = _logger(log)
+        digest = self._input_digest(service, toolchain)
+        tag = input_tag(digest)
+        repository = self.settings.repository(service)
+        client = self.target()
+        found = client.head_manifest(repository, tag)
+        write(f"input digest {digest}: {'found' if found else 'not'} in {repository}")
+        if found is None:
+            return None
+        manifest = client.get_manifest(repository, found)
+        tags = self.settings.tags()
+        for name in tags:
+            if client.head_manifest(repository, name) != found:
+                client.put_manifest(repository, name, manifest.data, manifest.media_type)
+                write(f"tagged {repository}:{name} -> {found} (no blob sent)")
+        return ImageRecord(
+            ref=self._ref(service, tags[0], found),
+            digest=found,
+            input_digest=digest,
+            tags=(*tags, tag),
+            reused=True,
+        )
+
+    def build_sync(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
+        write = _logger(log)
+        runtime = toolchain.runtime(service)
+        digest = self._inputs.get(service.name) or self._input_digest(service, toolchain)
+        base = self.base(runtime.base)
+        write(f"base {runtime.base}: {base.repository}@{base.manifest.digest}")
+        recipe = image_recipe(service, runtime, self.root, self.settings.meta)
+        layer = build_layer(recipe.entries, epoch=int(self.settings.meta.created.timestamp()))
+        image = assemble(base, layer, recipe.config)
+        self._built[service.name] = _Built(image, digest, self.base_client())
+        write(
+            f"assembled {image.digest}: {len(recipe.entries)} files, layer {layer.size} bytes "
+            f"({layer.digest})"
+        )
+        return ImageRecord(ref=None, digest=image.digest, input_digest=digest)
+
+    def push_sync(self, service: Service, log: Path) -> ImageRecord:
+        write = _logger(log)
+        built = self._built.get(service.name)
+        if built is None:
+            raise ImageError(f"{service.path}: push needs the image stage first")
+        tags = self.settings.tags()
+        repository = self.settings.repository(service)
+        # The input tag goes last: it marks the inputs as shipped only once all else is there.
+        result = push_image(
+            built.image,
+            self.target(),
+            repository,
+            (*tags, input_tag(built.input_digest)),
+            base_client=built.base_client,
+        )
+        write(
+            f"pushed {repository}@{result.digest}: {len(result.uploaded)} blobs uploaded "
+            f"({result.bytes_uploaded} bytes), {len(result.mounted)} mounted, "
+            f"{len(result.present)} already there; tags {', '.join(result.tags)}"
+        )
+        return ImageRecord(
+            ref=self._ref(service, tags[0], result.digest),
+            digest=result.digest,
+            input_digest=built.input_digest,
+            tags=result.tags,
+            bytes_uploaded=result.bytes_uploaded,
+        )
+
+    async def lookup(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
+        return await anyio.to_thread.run_sync(self.lookup_sync, service, toolchain, log)
+
+    async def build(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
+        return await anyio.to_thread.run_sync(self.build_sync, service, toolchain, log)
+
+    async def push(self, service: Service, log: Path) -> ImageRecord:
+        return await anyio.to_thread.run_sync(self.push_sync, service, log)

@@ -1,0 +1,46 @@
+"""What an engine's image and push stages return, and the protocol the scheduler calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pipelines.catalog import Service
+    from pipelines.toolchains.base import Toolchain
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One service's image: what report.json records under `services.<name>.image`."""
+
+    #: `registry/repository:tag@digest` once pushed; None while only built.
+    ref: str | None
+    digest: str
+    input_digest: str
+    tags: tuple[str, ...] = ()
+    #: Blob bytes sent by the push that made this record (0 when nothing was new).
+    bytes_uploaded: int = 0
+    #: True when the registry already had these inputs and nothing was built.
+    reused: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {"ref": self.ref, "digest": self.digest, "input_digest": self.input_digest}
+
+
+class ImagePublisher(Protocol):
+    """Builds and pushes service images for one run; each engine brings its own."""
+
+    async def lookup(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
+        """The image already pushed for the service's current input digest, tagged for this
+        commit (no blob sent), or None when these inputs were never shipped."""
+        ...
+
+    async def build(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
+        """Assemble the image from the build's outputs (ref stays None until pushed)."""
+        ...
+
+    async def push(self, service: Service, log: Path) -> ImageRecord:
+        """Push what `build` assembled: blobs the registry lacks, then the tags."""
+        ...

@@ -1,0 +1,148 @@
+"""`commerce-ci release` end to end on real parts: a Go service built with the host's Go, its
+image assembled without a daemon on a runtime base built from Debian packages, pushed to Debian's
+docker-registry with htpasswd logins, recorded in a bare GitOps remote. Then the same release on
+a wiped cache dir, which must reuse the image through its input-digest tag and upload nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT
+from registry_fixtures import UPSTREAM_USERS, RegistryServer, start_registry, stop
+
+FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "services" / "go-svc"
+VALUES = """\
+# go-svc in dev: the fixture service.
+name: go-svc
+environment: dev
+
+image:
+  # Set by the release pipeline.
+  repository: commerce/go-svc
+  tag: unreleased
+  digest: ""
+
+port: 8080  # HTTP
+"""
+STAGES = "build,image,push,manifest,commit"
+pytestmark = pytest.mark.toolchain("go")
+
+
+def _git(root: Path, *args: str) -> str:
+    out = subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True, timeout=60
+    )
+    return out.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory):
+    server = start_registry(tmp_path_factory.mktemp("registry"), UPSTREAM_USERS)
+    yield server
+    stop(server.process)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("release") / "repo"
+    shutil.copytree(FIXTURE, root / "services" / "go-svc")
+    values = root / "argocd" / "envs" / "dev" / "go-svc.yaml"
+    values.parent.mkdir(parents=True)
+    values.write_text(VALUES)
+    (root / ".gitignore").write_text("bin/\n/reports*/\n/.cache/\n")
+    _git(root, "init", "-q", "--initial-branch=main")
+    _git(root, "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "go-svc")
+    return root
+
+
+def release(
+    root: Path, registry: RegistryServer, cache: str, reports: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "COMMERCE_CI_REGISTRY_USERNAME": registry.username,
+        "COMMERCE_CI_REGISTRY_PASSWORD": registry.password,
+    }
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    argv = [sys.executable, "-m", "pipelines.cli", "--root", str(root), "release", "go-svc"]
+    argv += ["--env", "dev", "--registry", registry.address, "--stages", STAGES]
+    argv += ["--cache-dir", str(root / cache), "--report-dir", str(root / reports)]
+    return subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+
+
+def _blob_uploads(registry: RegistryServer) -> int:
+    return sum(
+        1
+        for entry in registry.access_log()
+        if entry.method in ("PUT", "PATCH", "POST") and "/blobs/" in entry.path
+    )
+
+
+@pytest.fixture(scope="module")
+def released(repo: Path, registry: RegistryServer):
+    first = release(repo, registry, ".cache/one", "reports-one")
+    assert first.returncode == 0, first.stderr[-3000:]
+    return first
+
+
+def _report(root: Path, reports: str) -> dict:
+    return json.loads((root / reports / "report.json").read_text())
+
+
+def test_a_release_pushes_the_image_and_records_it_in_the_gitops_remote(repo, released):
+    report = _report(repo, "reports-one")
+    image = report["services"]["go-svc"]["image"]
+    assert image["digest"].startswith("sha256:")
+    assert image["input_digest"].startswith("sha256:")
+    assert image["ref"].endswith("@" + image["digest"])
+    gitops = report["gitops"]
+    assert gitops["files"] == ["argocd/envs/dev/go-svc.yaml"]
+    bare = Path(gitops["remote"])
+    values = _git(bare, "show", f"{gitops['commit']}:argocd/envs/dev/go-svc.yaml")
+    assert f'digest: "{image["digest"]}"' in values or f"digest: {image['digest']}" in values
+    assert "# Set by the release pipeline." in values  # comments survive the round trip
+    message = _git(bare, "log", "-1", "--format=%B", gitops["commit"])
+    assert "[skip ci]" in message
+    assert f"Source-Commit: {_git(repo, 'rev-parse', 'HEAD')}" in message
+
+
+def test_the_registry_holds_the_commit_tag_and_the_input_tag(repo, released, registry):
+    image = _report(repo, "reports-one")["services"]["go-svc"]["image"]
+    tags = registry.read("/v2/commerce/go-svc/tags/list").json()["tags"]
+    short = _git(repo, "rev-parse", "--short=12", "HEAD")
+    assert short in tags
+    assert "inputs-" + image["input_digest"].removeprefix("sha256:") in tags
+
+
+def test_a_release_on_a_wiped_cache_dir_reuses_the_image_and_uploads_nothing(
+    repo, released, registry
+):
+    first = _report(repo, "reports-one")["services"]["go-svc"]
+    uploads = _blob_uploads(registry)
+    second = release(repo, registry, ".cache/two", "reports-two")
+    assert second.returncode == 0, second.stderr[-3000:]
+    service = _report(repo, "reports-two")["services"]["go-svc"]
+    for stage in ("build", "image", "push"):
+        assert service["stages"][stage]["status"] == "cached", stage
+    assert service["image"]["digest"] == first["image"]["digest"]
+    assert _blob_uploads(registry) == uploads
+
+
+def test_the_registry_password_appears_in_no_output_of_a_release(repo, released, registry):
+    secret = registry.password
+    assert secret not in released.stdout + released.stderr
+    for folder in ("reports-one", ".cache/one"):
+        for path in (repo / folder).rglob("*"):
+            if path.is_file() and path.stat().st_size < 5_000_000:
+                assert secret.encode() not in path.read_bytes(), path
+    for config in (repo / ".cache").rglob("config"):
+        assert secret.encode() not in config.read_bytes(), config
