@@ -30,7 +30,24 @@ from pipelines.toolchains.base import Toolchain, ToolchainOptions
 class _Built:
     image: AssembledImage
     input_digest: str
-    base_client: RegistryClient
+
+
+class _BaseBlobs:
+    """The base registry's blobs, each fetched once per run however many services copy it:
+    concurrent pushes would otherwise each make the mirror go upstream before it has cached."""
+
+    def __init__(self, client: RegistryClient) -> None:
+        self.client = client
+        self.registry = client.registry
+        self._lock = threading.Lock()
+        self._blobs: dict[tuple[str, str], bytes] = {}
+
+    def get_blob(self, repository: str, digest: str) -> bytes:
+        with self._lock:
+            key = (repository, digest)
+            if key not in self._blobs:
+                self._blobs[key] = self.client.get_blob(repository, digest)
+            return self._blobs[key]
 
 
 def _logger(path: Path) -> Callable[[str], None]:
@@ -54,6 +71,7 @@ class LocalPublisher:
         self._base_locks: dict[str, threading.Lock] = {}
         self._built: dict[str, _Built] = {}
         self._inputs: dict[str, str] = {}
+        self._base_blobs: _BaseBlobs | None = None
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -86,6 +104,13 @@ class LocalPublisher:
 
     def base_client(self) -> RegistryClient:
         return self._client(self.settings.mirror or self.settings.base_target.registry)
+
+    def base_blobs(self) -> _BaseBlobs:
+        client = self.base_client()
+        with self._lock:
+            if self._base_blobs is None:
+                self._base_blobs = _BaseBlobs(client)
+            return self._base_blobs
 
     def base(self, kind: str) -> BaseImage:
         """The runtime base of `kind`, fetched once per run (one lock per kind)."""
@@ -151,7 +176,7 @@ class LocalPublisher:
         recipe = image_recipe(service, runtime, self.root, self.settings.meta)
         layer = build_layer(recipe.entries, epoch=int(self.settings.meta.created.timestamp()))
         image = assemble(base, layer, recipe.config)
-        self._built[service.name] = _Built(image, digest, self.base_client())
+        self._built[service.name] = _Built(image, digest)
         write(
             f"assembled {image.digest}: {len(recipe.entries)} files, layer {layer.size} bytes "
             f"({layer.digest})"
@@ -171,7 +196,7 @@ class LocalPublisher:
             self.target(),
             repository,
             (*tags, input_tag(built.input_digest)),
-            base_client=built.base_client,
+            base_client=self.base_blobs(),
         )
         write(
             f"pushed {repository}@{result.digest}: {len(result.uploaded)} blobs uploaded "

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pipelines.registry.client import (
     DOCKER_MANIFEST,
@@ -113,6 +113,14 @@ class PushResult:
     present: tuple[str, ...]
     bytes_uploaded: int
     manifest_put: bool
+
+
+class BlobSource(Protocol):
+    """Where a base's blobs are read from: a RegistryClient, or a run's cache in front of one."""
+
+    registry: str
+
+    def get_blob(self, repository: str, digest: str) -> bytes: ...
 
 
 def pull_base(
@@ -224,7 +232,7 @@ def push_image(
     repository: str,
     tags: tuple[str, ...],
     *,
-    base_client: RegistryClient,
+    base_client: BlobSource,
 ) -> PushResult:
     """Push blobs the target lacks (HEAD first, mount within one registry), then the manifest.
 

@@ -11,11 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 from conftest import PROJECT_ROOT
-from registry_fixtures import UPSTREAM_USERS, RegistryServer, start_registry, stop
+from docker_fixtures import wait_for_http
+from registry_fixtures import UPSTREAM_USERS, RegistryServer, free_port, start_registry, stop
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "services" / "go-svc"
 VALUES = """\
@@ -146,3 +148,27 @@ def test_the_registry_password_appears_in_no_output_of_a_release(repo, released,
                 assert secret.encode() not in path.read_bytes(), path
     for config in (repo / ".cache").rglob("config"):
         assert secret.encode() not in config.read_bytes(), config
+
+
+@pytest.mark.slow
+def test_the_released_image_runs_under_docker_and_answers_its_health_check(
+    repo, released, registry, docker_daemon
+):
+    image = _report(repo, "reports-one")["services"]["go-svc"]["image"]
+    reference = f"{registry.address}/commerce/go-svc@{image['digest']}"
+    docker_daemon.login(registry)
+    docker_daemon.run("pull", reference)
+    port = free_port()
+    name = f"go-svc-{uuid.uuid4().hex[:8]}"
+    docker_daemon.run(
+        "run", "--detach", "--rm", "--network", "host", "--name", name,
+        "--env", f"PORT={port}", reference,
+    )  # fmt: skip
+    try:
+        response = wait_for_http(f"http://127.0.0.1:{port}/healthz", f"container {name}")
+        user = docker_daemon.run("inspect", "--format", "{{.Config.User}}", name).stdout.strip()
+    finally:
+        docker_daemon.run("rm", "--force", name, check=False, timeout=60)
+    assert response.status_code == 200
+    assert response.text == "ok\n"
+    assert user == "65532:65532"
