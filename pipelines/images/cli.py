@@ -146,6 +146,7 @@ def cmd_bases(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> i
 def cmd_images(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.catalog import load_catalog
     from pipelines.registry.client import RegistryClient
+    from pipelines.registry.errors import RegistryNotFound
 
     settings = from_args(args, env, root)
     catalog = load_catalog(root, settings.services_dir)
@@ -154,7 +155,11 @@ def cmd_images(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> 
         repository = target.repository(service.spec.image.repository)
         with RegistryClient(target.registry, credentials_for(target.registry, env)) as client:
             by_digest: dict[str, list[str]] = {}
-            for tag in client.tags(repository):
+            try:
+                tags = client.tags(repository)
+            except RegistryNotFound:
+                tags = []
+            for tag in tags:
                 digest = client.head_manifest(repository, tag)
                 if digest:
                     by_digest.setdefault(digest, []).append(tag)

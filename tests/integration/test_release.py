@@ -172,3 +172,26 @@ def test_the_released_image_runs_under_docker_and_answers_its_health_check(
     assert response.status_code == 200
     assert response.text == "ok\n"
     assert user == "65532:65532"
+
+
+def test_images_lists_what_the_registry_holds_for_the_service(repo, released, registry):
+    image = _report(repo, "reports-one")["services"]["go-svc"]["image"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "COMMERCE_CI_REGISTRY_USERNAME": registry.username,
+        "COMMERCE_CI_REGISTRY_PASSWORD": registry.password,
+    }
+    argv = [sys.executable, "-m", "pipelines.cli", "--root", str(repo), "images", "go-svc"]
+    listed = subprocess.run(
+        [*argv, "--registry", registry.address, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    rows = json.loads(listed.stdout)
+    assert [row["digest"] for row in rows] == [image["digest"]]
+    assert "inputs-" + image["input_digest"].removeprefix("sha256:") in rows[0]["tags"]
+    assert rows[0]["repository"] == f"{registry.address}/commerce/go-svc"
