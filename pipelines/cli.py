@@ -337,7 +337,7 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
 def cmd_release(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.gitops.cli import resolve_remote
     from pipelines.gitops.release import ReleaseWriter
-    from pipelines.images.cli import embedded_target, ensure_bases
+    from pipelines.images.cli import embedded_target, ensure_bases, target_from
     from pipelines.images.config import check_version
     from pipelines.toolchains import toolchain_for
 
@@ -346,6 +346,7 @@ def cmd_release(args: argparse.Namespace, env: Mapping[str, str], root: Path) ->
     services = _selected(args, catalog, root)
     vulndb = _vulndb(settings)
     version = check_version(args.release_version)
+    target_from(settings)  # a bad --registry fails before anything is started
     remote, workdir = resolve_remote(args, env, root, _stderr)
     with embedded_target(settings, _engine_env(env, root)) as target:
         publisher = _publisher(settings, env, root, target, version)

@@ -60,3 +60,34 @@ def test_vuln_db_that_is_not_a_folder_exits_2(tmp_path, make_service, capsys):
     code = main(["--root", str(tmp_path), "run", "--vuln-db", str(tmp_path / "nope")], env={})
     assert code == 2
     assert "vuln_db" in capsys.readouterr().err
+
+
+def test_image_stages_without_a_registry_exit_2_saying_so(tmp_path, make_service, capsys):
+    make_service(name="cart")
+    code = main(["--root", str(tmp_path), "run", "cart", "--stages", "build,image"], env={})
+    assert code == 2
+    assert "--registry: the image and push stages need a registry" in capsys.readouterr().err
+
+
+def test_gitops_stages_belong_to_release_not_run(tmp_path, make_service, capsys):
+    make_service(name="cart")
+    code = main(["--root", str(tmp_path), "run", "cart", "--stages", "build,commit"], env={})
+    assert code == 2
+    assert "belong to `commerce-ci release`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--registry", "https://registry.example.com"], "--registry: registry: "),
+        (["--version", "1.2"], "--version: '1.2' is not a version X.Y.Z"),
+    ],
+)
+def test_release_refuses_bad_input_before_starting_anything(
+    tmp_path, make_service, capsys, flags, message
+):
+    make_service(name="cart")
+    code = main(["--root", str(tmp_path), "release", "cart", "--env", "dev", *flags], env={})
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / ".cache").exists()
