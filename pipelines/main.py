@@ -9,6 +9,12 @@ git history), then calls the same catalog loader, planner, scheduler and report 
 `plan` needs the repository's history: its `source` keeps the `.git` directory that every other
 function leaves out, and a CI checkout must be deep enough to hold the base revision (in GitHub
 Actions, `actions/checkout` with `fetch-depth: 0`). `dagger call plan --base origin/main`.
+`release` keeps `.git` too: images are labelled and tagged from HEAD, and the input digest
+hashes the files git tracks. Its steps still see the repository without it.
+
+Credentials arrive as `dagger.Secret`s. A registry password is read in the runtime container
+only for the registry lookups made over HTTP there; the image chains get the Secret itself. A
+GitOps token reaches git only through the environment variable GitOpsRemote.token_env names.
 
 Heavy modules are imported inside the functions, so that loading the module (what
 `dagger functions` does) stays quick.
@@ -18,22 +24,29 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import anyio
 import dagger
 from dagger import DefaultPath, Doc, Ignore, function, object_type
 
 from pipelines.engines.dagger import SOURCE_IGNORE
 from pipelines.errors import ConfigError, StageFailed
-from pipelines.steps import CHECK_STAGES, Stage, parse_stages
+from pipelines.steps import CHECK_STAGES, RELEASE_STAGES, Stage, parse_stages
 
 if TYPE_CHECKING:
     from pipelines.engines.base import Engine
     from pipelines.events import Sink
+    from pipelines.gitops.commands import GitOpsOptions
+    from pipelines.gitops.git import CommitResult, GitOpsRemote
+    from pipelines.gitops.release import ReleaseWriter
+    from pipelines.images.config import ImageSettings
+    from pipelines.images.publisher import ImagePublisher
     from pipelines.results import RunResult
 
 #: What `check` and `services` see of the repository (build outputs and local state left out).
@@ -66,6 +79,30 @@ VulnDb = Annotated[
     dagger.Directory | None,
     Doc("Offline OSV database (osv-scanner's offline layout); OSV is queried when unset"),
 ]
+
+ReleaseServices = Annotated[
+    list[str] | None, Doc("Services to release, by name; all when none are given")
+]
+Environment = Annotated[str, Doc("GitOps environment whose values files get the images (dev)")]
+Version = Annotated[str, Doc("X.Y.Z: also tag the images vX.Y.Z (empty: no version tag)")]
+Registry = Annotated[str, Doc("Target registry, HOST[:PORT][/PREFIX]")]
+RegistryUsername = Annotated[str, Doc("Login for the target registry (AWS for ECR)")]
+RegistryPassword = Annotated[
+    dagger.Secret | None, Doc("Password or token for the target registry (env:NAME, file:PATH)")
+]
+BaseRegistry = Annotated[
+    str, Doc("Where runtime bases live, HOST[:PORT][/PREFIX] (empty: the target registry)")
+]
+BaseMirror = Annotated[str, Doc("Pull-through cache of the base registry, HOST[:PORT]")]
+GitOpsRemoteUrl = Annotated[str, Doc("GitOps repository URL (https; no credentials in it)")]
+GitOpsBranch = Annotated[str, Doc("Branch ArgoCD follows")]
+GitOpsToken = Annotated[
+    dagger.Secret | None, Doc("Token for an https GitOps remote (env:NAME); never in a URL")
+]
+
+#: The variable GitOpsRemote.token_env names inside the runtime container: the token's only way
+#: to git (pipelines/gitops/git.py turns it into an http.extraHeader in git's environment).
+GITOPS_TOKEN_ENV = "COMMERCE_CI_GITOPS_TOKEN"
 
 
 def check_failure(result: RunResult) -> StageFailed:
@@ -113,13 +150,10 @@ async def run_check(
     from pipelines.catalog import load_catalog
     from pipelines.engines.base import RunContext
     from pipelines.reports import write_reports
-    from pipelines.scheduler import SEVERITIES, RunOptions, run_services
+    from pipelines.scheduler import RunOptions, run_services
     from pipelines.toolchains.base import ToolchainOptions
 
-    if fail_on not in SEVERITIES:
-        raise ConfigError("--fail-on", None, f"{fail_on!r}: choose from {', '.join(SEVERITIES)}")
-    if jobs < 1:
-        raise ConfigError("--jobs", None, f"must be at least 1, got {jobs}")
+    _check_settings(fail_on, jobs)
     options = RunOptions(
         stages=_stages(stages),
         jobs=jobs,
@@ -132,6 +166,169 @@ async def run_check(
     result = await run_services(services, engine, ctx, options, sink)
     write_reports(result, report_dir, {})
     return result
+
+
+async def run_release(
+    root: Path,
+    engine: Engine,
+    names: Sequence[str],
+    *,
+    images: ImagePublisher,
+    release: ReleaseWriter,
+    keep_going: bool,
+    jobs: int,
+    fail_on: str,
+    offline_vulndb: bool,
+    report_dir: Path,
+    sink: Sink,
+) -> RunResult:
+    """`release` without Dagger's plumbing: the check stages, then image, push, manifest and
+    one GitOps commit, through the same scheduler and report writers as `check`."""
+    from pipelines.catalog import load_catalog
+    from pipelines.engines.base import RunContext
+    from pipelines.reports import write_reports
+    from pipelines.scheduler import RunOptions, run_services
+    from pipelines.toolchains.base import ToolchainOptions
+
+    _check_settings(fail_on, jobs)
+    options = RunOptions(
+        stages=RELEASE_STAGES,
+        jobs=jobs,
+        keep_going=keep_going,
+        severity_threshold=fail_on,
+        toolchain=ToolchainOptions(offline_vulndb=offline_vulndb),
+        images=images,
+        release=release,
+    )
+    services = load_catalog(root).select(names, source="--services")
+    ctx = RunContext(root=root, cache_dir=root.parent / "cache", report_dir=report_dir)
+    result = await run_services(services, engine, ctx, options, sink)
+    write_reports(result, report_dir, {})
+    return result
+
+
+def _publish_bases(image: ImageSettings, root: Path, names: Sequence[str], cache_dir: Path) -> None:
+    from pipelines.catalog import load_catalog
+    from pipelines.images.cli import ensure_bases
+    from pipelines.toolchains import toolchain_for
+
+    services = load_catalog(root).select(names, source="--services") if names else None
+    chosen = services if services is not None else list(load_catalog(root))
+    kinds = {toolchain_for(s).runtime(s).base for s in chosen}
+    ensure_bases(image, kinds, cache_dir, lambda line: print(line, file=sys.stderr))
+
+
+def _check_settings(fail_on: str, jobs: int) -> None:
+    from pipelines.scheduler import SEVERITIES
+
+    if fail_on not in SEVERITIES:
+        raise ConfigError("--fail-on", None, f"{fail_on!r}: choose from {', '.join(SEVERITIES)}")
+    if jobs < 1:
+        raise ConfigError("--jobs", None, f"must be at least 1, got {jobs}")
+
+
+def registry_env(
+    registry: str, base_mirror: str, username: str, password: str | None
+) -> dict[str, str]:
+    """The login as the variables pipelines.images.config reads (a mirror on the same host
+    shares it, as an ECR pull-through cache does); empty when no login is given."""
+    from pipelines.images.config import (
+        MIRROR_PASSWORD,
+        MIRROR_USERNAME,
+        TARGET_PASSWORD,
+        TARGET_USERNAME,
+    )
+
+    if not username and password is None:
+        return {}
+    if not username or password is None:
+        missing = "--registry-username" if not username else "--registry-password"
+        raise ConfigError(missing, None, "give the registry's username and password together")
+    env = {TARGET_USERNAME: username, TARGET_PASSWORD: password}
+    host = registry.strip("/").split("/", 1)[0].lower()
+    if base_mirror and base_mirror.strip("/").split("/", 1)[0].lower() == host:
+        env.update({MIRROR_USERNAME: username, MIRROR_PASSWORD: password})
+    return env
+
+
+def release_image_settings(
+    root: Path,
+    registry: str,
+    version: str,
+    base_registry: str,
+    base_mirror: str,
+    env: dict[str, str],
+) -> ImageSettings:
+    """The CLI's image settings, from the function's arguments instead of flags (the
+    repository's commerce-ci.toml still applies, as it does for `commerce-ci release`)."""
+    from pipelines.images.cli import image_settings, target_from
+    from pipelines.images.config import check_version
+    from pipelines.settings import resolve
+
+    flags = {"registry": registry, "base_registry": base_registry, "base_mirror": base_mirror}
+    settings = resolve({k: v or None for k, v in flags.items()}, env, root, root)
+    target = target_from(settings)
+    if target is None:
+        raise ConfigError("--registry", None, "release needs a target registry")
+    return image_settings(settings, env, root, target, check_version(version or None))
+
+
+def gitops_remote(url: str, branch: str, has_token: bool) -> GitOpsRemote:
+    from pipelines.gitops.git import GitOpsRemote
+
+    if not url:
+        raise ConfigError("--gitops-remote", None, "give the GitOps repository's URL")
+    return GitOpsRemote(url, branch or "main", token_env=GITOPS_TOKEN_ENV if has_token else None)
+
+
+def git_environ(home: Path, token: str | None, path: str) -> dict[str, str]:
+    """All git gets: PATH, a scratch HOME, and the token under GITOPS_TOKEN_ENV when given."""
+    env = {"PATH": path, "HOME": str(home)}
+    if token is not None:
+        env[GITOPS_TOKEN_ENV] = token
+    return env
+
+
+def commit_json(result: CommitResult) -> str:
+    return json.dumps(
+        {**result.to_report(), "changed": result.changed, "subject": result.subject}, indent=2
+    )
+
+
+def _report_files(report_dir: Path) -> dict[str, str]:
+    """Every text file of the reports folder (step artifacts are already merged into them)."""
+    return {
+        path.relative_to(report_dir).as_posix(): path.read_text(encoding="utf-8", errors="replace")
+        for path in sorted(report_dir.rglob("*"))
+        if path.is_file() and "artifacts" not in path.relative_to(report_dir).parts
+    }
+
+
+def _directory(files: dict[str, str]) -> dagger.Directory:
+    directory = dagger.dag.directory()
+    for name, text in sorted(files.items()):
+        directory = directory.with_new_file(name, text)
+    return directory
+
+
+@contextlib.asynccontextmanager
+async def _gitops(
+    url: str, branch: str, token: dagger.Secret | None
+) -> AsyncIterator[tuple[GitOpsRemote, GitOpsOptions]]:
+    """The remote and the options git runs with, in a scratch work dir removed after."""
+    from pipelines.gitops.commands import GitOpsOptions
+
+    remote = gitops_remote(url, branch, token is not None)
+    plaintext = await token.plaintext() if token is not None else None
+    with tempfile.TemporaryDirectory(prefix="commerce-ci-gitops-") as scratch:
+        home = Path(scratch)
+        environ = git_environ(home, plaintext, os.environ.get("PATH", os.defpath))
+        options = GitOpsOptions(workdir=home / "work", environ=environ, log=_stderr)
+        yield remote, options
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 @object_type
@@ -202,10 +399,131 @@ class CommerceCi:
         """Like check, but returns the reports folder (report.json, junit.xml, findings.sarif,
         summary.md, logs/) whatever the outcome: CI uploads it, then fails on its status."""
         _, files = await self._check(source, services, stages, keep_going, jobs, fail_on, vulndb)
-        directory = dagger.dag.directory()
-        for name, text in sorted(files.items()):
-            directory = directory.with_new_file(name, text)
-        return directory
+        return _directory(files)
+
+    @function
+    async def release(
+        self,
+        source: History,
+        env: Environment,
+        registry: Registry,
+        gitops_remote: GitOpsRemoteUrl,
+        services: ReleaseServices = None,
+        version: Version = "",
+        registry_username: RegistryUsername = "",
+        registry_password: RegistryPassword = None,
+        base_registry: BaseRegistry = "",
+        base_mirror: BaseMirror = "",
+        gitops_branch: GitOpsBranch = "main",
+        gitops_token: GitOpsToken = None,
+        keep_going: KeepGoing = False,
+        jobs: Jobs = 2,
+        fail_on: FailOn = "low",
+        vulndb: VulnDb = None,
+    ) -> dagger.Directory:
+        """Build, test, lint, scan, then push each service's image (skipped when its inputs
+        were already shipped) and record it in GitOps in one commit. Returns the reports folder
+        (report.json has services.<name>.image and gitops) whatever the outcome."""
+        from pipelines.engines.base import RunContext
+        from pipelines.engines.dagger import DaggerEngine
+        from pipelines.engines.dagger_images import DaggerPublisher, RegistryLogin
+        from pipelines.gitops.release import ReleaseWriter
+        from pipelines.reports.progress import PlainSink
+
+        password = await registry_password.plaintext() if registry_password is not None else None
+        credentials = registry_env(registry, base_mirror, registry_username, password)
+        engine = DaggerEngine(source=source.without_directory(".git"), vulndb=vulndb)
+        async with (
+            checkout(source) as root,
+            _gitops(gitops_remote, gitops_branch, gitops_token) as (remote, git),
+        ):
+            report_dir = root.parent / "reports"
+            image = release_image_settings(
+                root, registry, version, base_registry, base_mirror, credentials
+            )
+            logins = {}
+            if registry_password is not None:
+                logins[image.target.registry] = RegistryLogin(registry_username, registry_password)
+            ctx = RunContext(root=root, cache_dir=root.parent / "cache", report_dir=report_dir)
+            # Runtime bases the registry lacks are built from Debian packages (the module's
+            # runtime image is Debian) and pushed first, as `commerce-ci release` does.
+            await anyio.to_thread.run_sync(
+                _publish_bases, image, root, services or (), ctx.cache_dir
+            )
+            publisher = DaggerPublisher(image, root, engine, ctx, logins=logins)
+            writer = ReleaseWriter(
+                remote=remote,
+                env_name=env,
+                root=root,
+                report_dir=report_dir,
+                workdir=git.workdir,
+                source_commit=image.meta.revision,
+                environ=git.environ,
+            )
+            try:
+                await run_release(
+                    root,
+                    engine,
+                    services or (),
+                    images=publisher,
+                    release=writer,
+                    keep_going=keep_going,
+                    jobs=jobs,
+                    fail_on=fail_on,
+                    offline_vulndb=vulndb is not None,
+                    report_dir=report_dir,
+                    sink=PlainSink(sys.stderr),
+                )
+            finally:
+                publisher.close()
+            files = _report_files(report_dir)
+        return _directory(files)
+
+    @function
+    async def promote(
+        self,
+        services: Annotated[list[str], Doc("Services whose image to copy, by name")],
+        gitops_remote: GitOpsRemoteUrl,
+        from_env: Annotated[str, Doc("Environment to copy from")] = "dev",
+        to_env: Annotated[str, Doc("Environment to copy to")] = "prod",
+        gitops_branch: GitOpsBranch = "main",
+        gitops_token: GitOpsToken = None,
+    ) -> str:
+        """Copy services' images (repository, tag, digest) from one environment's values files
+        to another's, in one commit; returns the commit as JSON."""
+        import anyio
+
+        from pipelines.gitops.commands import promote
+
+        async with _gitops(gitops_remote, gitops_branch, gitops_token) as (remote, options):
+            result = await anyio.to_thread.run_sync(
+                lambda: promote(remote, services, from_env, to_env, options=options)
+            )
+        return commit_json(result)
+
+    @function
+    async def rollback(
+        self,
+        service: Annotated[str, Doc("Service to roll back")],
+        env: Annotated[str, Doc("Environment to roll back in")],
+        gitops_remote: GitOpsRemoteUrl,
+        to_digest: Annotated[
+            str, Doc("sha256 digest to restore (empty: the one before the current)")
+        ] = "",
+        gitops_branch: GitOpsBranch = "main",
+        gitops_token: GitOpsToken = None,
+    ) -> str:
+        """Restore a service's earlier image in one environment from the values file's git
+        history, in one commit; returns the commit as JSON."""
+        import anyio
+
+        from pipelines.gitops.commands import rollback
+
+        async with _gitops(gitops_remote, gitops_branch, gitops_token) as (remote, options):
+            result = await anyio.to_thread.run_sync(
+                lambda: rollback(remote, service, env, to_digest or None, options=options)
+            )
+        return commit_json(result)
 
     async def _check(
         self,
@@ -236,11 +554,5 @@ class CommerceCi:
                 report_dir=report_dir,
                 sink=PlainSink(sys.stderr),
             )
-            files = {
-                path.relative_to(report_dir).as_posix(): path.read_text(
-                    encoding="utf-8", errors="replace"
-                )
-                for path in report_dir.rglob("*")
-                if path.is_file() and "artifacts" not in path.relative_to(report_dir).parts
-            }
+            files = _report_files(report_dir)
         return result, files

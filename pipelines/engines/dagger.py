@@ -15,7 +15,7 @@ import posixpath
 import shlex
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -366,7 +366,12 @@ async def run_with_dagger(
     services: Sequence[Service], ctx: RunContext, options: RunOptions, sink: Sink
 ) -> RunResult:
     """`commerce-ci run --engine dagger`: connect, upload the repository, run the scheduler."""
+    from pipelines.engines.dagger_images import DaggerPublisher
     from pipelines.scheduler import run_services
 
+    engine = DaggerEngine()
+    if isinstance(options.images, DaggerPublisher):
+        # Images are built from this run's workspaces, so the publisher needs the engine.
+        options = replace(options, images=options.images.bound(engine, ctx))
     async with session():
-        return await run_services(services, DaggerEngine(), ctx, options, sink)
+        return await run_services(services, engine, ctx, options, sink)

@@ -139,6 +139,10 @@ class LocalPublisher:
         self._inputs[service.name] = digest
         return digest
 
+    def input_digest_of(self, service: Service, toolchain: Toolchain) -> str:
+        """The service's input digest, computed once per run (the lookup computes it first)."""
+        return self._inputs.get(service.name) or self._input_digest(service, toolchain)
+
     def _ref(self, service: Service, tag: str, digest: str) -> str:
         repository = self.settings.repository(service)
         return str(Reference(self.settings.target.registry, repository, tag, digest))
@@ -170,7 +174,7 @@ class LocalPublisher:
     def build_sync(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
         write = _logger(log)
         runtime = toolchain.runtime(service)
-        digest = self._inputs.get(service.name) or self._input_digest(service, toolchain)
+        digest = self.input_digest_of(service, toolchain)
         base = self.base(runtime.base)
         write(f"base {runtime.base}: {base.repository}@{base.manifest.digest}")
         recipe = image_recipe(service, runtime, self.root, self.settings.meta)

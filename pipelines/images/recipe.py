@@ -143,15 +143,11 @@ def entrypoint(runtime: Runtime, files: Mapping[str, object]) -> tuple[str, ...]
     return (program, *args)
 
 
-def image_recipe(service: Service, runtime: Runtime, root: Path, meta: ImageMeta) -> ImageRecipe:
-    files = runtime_entries(service.folder(root), runtime, label=service.path)
-    assets = asset_entries(root, runtime)
-    clash = sorted(set(files) & set(assets))
-    if clash:
-        raise ImageError(f"{service.path}: runtime files and assets both write {clash[0]}")
-    app = APP_DIR.lstrip("/")
-    entries = {f"{app}/{path}": entry for path, entry in {**files, **assets}.items()}
-    config = ImageConfig(
+def image_config(
+    service: Service, runtime: Runtime, meta: ImageMeta, files: Mapping[str, object]
+) -> ImageConfig:
+    """What the image runs and says about itself; both engines use it as is."""
+    return ImageConfig(
         entrypoint=entrypoint(runtime, files),
         user=NONROOT,
         exposed_ports=(str(service.spec.port),),
@@ -163,4 +159,15 @@ def image_recipe(service: Service, runtime: Runtime, root: Path, meta: ImageMeta
         created=meta.created,
         created_by=f"commerce-ci image {service.name}",
     )
+
+
+def image_recipe(service: Service, runtime: Runtime, root: Path, meta: ImageMeta) -> ImageRecipe:
+    files = runtime_entries(service.folder(root), runtime, label=service.path)
+    assets = asset_entries(root, runtime)
+    clash = sorted(set(files) & set(assets))
+    if clash:
+        raise ImageError(f"{service.path}: runtime files and assets both write {clash[0]}")
+    app = APP_DIR.lstrip("/")
+    entries = {f"{app}/{path}": entry for path, entry in {**files, **assets}.items()}
+    config = image_config(service, runtime, meta, files)
     return ImageRecipe(base=runtime.base, entries=entries, config=config)

@@ -181,13 +181,20 @@ def test_ci_role_gets_a_read_only_access_entry() -> None:
 # --- registry --------------------------------------------------------------------------------
 
 
-def test_every_service_gets_a_repository() -> None:
+def test_every_service_and_every_runtime_base_gets_a_repository() -> None:
+    from pipelines.images.bases import BASE_KINDS
+
     platform = module_dir("platform")
     services = locals_of(platform)["services"]
     assert set(services) == SERVICES and len(services) == len(SERVICES)
     assert labelled(platform["module"], "registry")["services"] == "${local.services}"
-    repo = labelled(module_dir("registry")["module"], "repository")
-    assert repo["for_each"] == "${toset(var.services)}"
+    registry = module_dir("registry")
+    repo = labelled(registry["module"], "repository")
+    assert repo["for_each"] == (
+        '${toset(concat(var.services, [for kind in var.base_images : "base/${kind}"]))}'
+    )
+    base_images = next(v["base_images"] for v in registry["variable"] if "base_images" in v)
+    assert set(base_images["default"]) == set(BASE_KINDS)
 
 
 def test_repositories_are_immutable_scanned_kms_encrypted_and_expire_old_images() -> None:

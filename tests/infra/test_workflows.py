@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -273,7 +274,7 @@ def test_workflow_dagger_calls_exist_on_the_module() -> None:
         pytest.fail(f"{MODULE} (the Dagger module, {MAIN_OBJECT}) is missing")
     functions = module_functions(MODULE.read_text())
     calls = [c for path in WORKFLOWS for c in dagger_calls(path.read_text(), functions)]
-    assert {c.function for c in calls} >= {"plan", "check-reports"}
+    assert {c.function for c in calls} >= {"plan", "check-reports", "services", "release"}
     problems = [p for c in calls for p in check_call(c, functions)]
     assert problems == []
 
@@ -281,23 +282,31 @@ def test_workflow_dagger_calls_exist_on_the_module() -> None:
 # --- the plan job's matrix -------------------------------------------------------------------
 
 
-def matrix_script() -> str:
-    ci = load(WORKFLOWS_DIR / "ci.yml")
+def matrix_script(workflow: str = "ci.yml") -> str:
+    ci = load(WORKFLOWS_DIR / workflow)
     (step,) = [s for s in ci["jobs"]["plan"]["steps"] if s.get("id") == "matrix"]
     return step["run"].split("<<'PY'", 1)[1].split("\n", 1)[1].rsplit("PY", 1)[0]
+
+
+def _run_script(
+    workflow: str, plan: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-", str(plan)],
+        input=matrix_script(workflow),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={"PATH": os.environ["PATH"], **(env or {})},
+    )
 
 
 def plan_matrix(tmp_path: Path, services: list[str]) -> dict[str, str]:
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({"services": services, "reasons": {}}))
-    result = subprocess.run(
-        [sys.executable, "-", str(plan)],
-        input=matrix_script(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
+    result = _run_script("ci.yml", plan)
+    assert result.returncode == 0, result.stderr
     return dict(line.split("=", 1) for line in result.stdout.splitlines())
 
 
@@ -318,3 +327,175 @@ def test_matrix_stays_under_githubs_256_job_limit(tmp_path: Path) -> None:
 def test_matrix_is_empty_when_nothing_is_affected(tmp_path: Path) -> None:
     outputs = plan_matrix(tmp_path, [])
     assert outputs["count"] == "0"
+
+
+# --- release.yml ------------------------------------------------------------------------------
+
+RELEASE = WORKFLOWS_DIR / "release.yml"
+
+
+def release_plan(tmp_path: Path, planned: object, **env: str) -> dict[str, str]:
+    """The release plan step's outputs for one event, `planned` being what dagger call wrote."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(planned))
+    defaults = {"EVENT": "push", "REF_TYPE": "branch", "REF_NAME": "main"}
+    defaults |= {"INPUT_SERVICES": "", "INPUT_ENVIRONMENT": ""}
+    result = _run_script("release.yml", plan, {**defaults, **env})
+    assert result.returncode == 0, result.stderr
+    return dict(line.split("=", 1) for line in result.stdout.splitlines())
+
+
+def test_release_runs_on_main_on_service_version_tags_and_on_dispatch_naming_services() -> None:
+    triggers = load(RELEASE)[True]  # PyYAML reads the key `on` as True
+    assert triggers["push"] == {"branches": ["main"], "tags": ["*/v*.*.*"]}
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {"services", "environment"}
+
+
+def test_a_push_to_main_releases_what_it_changed_to_dev(tmp_path: Path) -> None:
+    outputs = release_plan(tmp_path, {"services": ["cart", "ad"], "reasons": {}})
+
+    assert json.loads(outputs["matrix"]) == {"services": ["ad", "cart"]}
+    assert (outputs["environment"], outputs["version"], outputs["count"]) == ("dev", "", "2")
+
+
+def test_a_tag_releases_its_service_with_its_version(tmp_path: Path) -> None:
+    outputs = release_plan(tmp_path, [], REF_TYPE="tag", REF_NAME="checkout/v1.4.0")
+
+    assert json.loads(outputs["matrix"]) == {"services": ["checkout"]}
+    assert (outputs["environment"], outputs["version"]) == ("dev", "1.4.0")
+
+
+def test_a_dispatch_releases_the_named_services_or_all_of_them(tmp_path: Path) -> None:
+    named = release_plan(
+        tmp_path,
+        [],
+        EVENT="workflow_dispatch",
+        INPUT_SERVICES="cart, ad cart",
+        INPUT_ENVIRONMENT="prod",
+    )
+    everything = release_plan(
+        tmp_path, [{"name": "ad"}, {"name": "email"}], EVENT="workflow_dispatch"
+    )
+
+    assert json.loads(named["matrix"]) == {"services": ["ad", "cart"]}
+    assert named["environment"] == "prod"
+    assert json.loads(everything["matrix"]) == {"services": ["ad", "email"]}
+    assert everything["environment"] == "dev"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"REF_TYPE": "tag", "REF_NAME": "Cart;rm/v1.0.0"},
+        {"REF_TYPE": "tag", "REF_NAME": "cart/v1.0"},
+        {"EVENT": "workflow_dispatch", "INPUT_SERVICES": "cart", "INPUT_ENVIRONMENT": "staging"},
+    ],
+)
+def test_a_malformed_tag_or_environment_releases_nothing(tmp_path: Path, env: dict) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text("[]")
+    defaults = {"EVENT": "push", "REF_TYPE": "branch", "REF_NAME": "main"}
+    defaults |= {"INPUT_SERVICES": "", "INPUT_ENVIRONMENT": ""}
+
+    result = _run_script("release.yml", plan, {**defaults, **env})
+
+    assert result.returncode != 0
+    assert "refusing to release" in result.stderr
+    assert "matrix=" not in result.stdout
+
+
+def test_only_the_release_job_may_write_and_it_queues_per_environment_and_service() -> None:
+    jobs = load(RELEASE)["jobs"]
+    writers = [name for name, job in jobs.items() if job["permissions"].get("contents") == "write"]
+    assert writers == ["release"]
+    assert jobs["plan"]["permissions"] == {"contents": "read"}
+    concurrency = jobs["release"]["concurrency"]
+    assert concurrency["group"] == (
+        "release-${{ needs.plan.outputs.environment }}-${{ matrix.services }}"
+    )
+    assert concurrency["cancel-in-progress"] is False
+
+
+def _release_call() -> Call:
+    functions = module_functions(MODULE.read_text())
+    (call,) = [c for c in dagger_calls(RELEASE.read_text(), functions) if c.function == "release"]
+    return call
+
+
+def test_credentials_reach_the_release_as_secrets_from_environment_variables() -> None:
+    call = _release_call()
+
+    assert call.flags["registry-password"] == "env:ECR_PASSWORD"
+    assert call.flags["gitops-token"] == "env:GITOPS_TOKEN"
+    assert call.flags["registry-username"] == "AWS"
+    text = RELEASE.read_text()
+    assert 'ECR_PASSWORD="$(aws ecr get-login-password' in text
+    assert "GITOPS_TOKEN: ${{ github.token }}" in text
+
+
+def test_aws_comes_from_a_role_in_a_repository_variable_with_no_stored_keys() -> None:
+    (step,) = [
+        s
+        for s in load(RELEASE)["jobs"]["release"]["steps"]
+        if "configure-aws-credentials" in s.get("uses", "")
+    ]
+    assert step["with"]["role-to-assume"] == "${{ vars.AWS_RELEASE_ROLE_ARN }}"
+    assert not {"aws-access-key-id", "aws-secret-access-key"} & set(step["with"])
+
+
+def test_an_action_is_pinned_to_the_same_commit_in_every_workflow() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOWS:
+        for line in path.read_text().splitlines():
+            if (match := USES.match(line)) and "@" in match["ref"]:
+                action, sha = match["ref"].split("@", 1)
+                pins.setdefault(action, set()).add(sha)
+    assert {action: shas for action, shas in pins.items() if len(shas) > 1} == {}
+
+
+def _engine_config_command() -> list[str]:
+    (step,) = [
+        s for s in load(RELEASE)["jobs"]["release"]["steps"] if "engine-config" in s.get("run", "")
+    ]
+    joined = re.sub(r"\\\n\s*", " ", step["run"])
+    (line,) = [ln for ln in joined.splitlines() if "engine-config" in ln]
+    return shlex.split(line)
+
+
+def test_the_engine_mirror_step_runs_on_a_bare_python_and_writes_the_mirror(
+    tmp_path: Path,
+) -> None:
+    from pipelines.engines.dagger_images import engine_config
+
+    argv = _engine_config_command()
+    assert argv[:3] == ["python3", "-m", "pipelines.engines.dagger_images"]
+    cache = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/commerce-docker-hub"
+    env = {"PATH": os.environ["PATH"], "DOCKER_HUB_CACHE": cache, "HOME": str(tmp_path)}
+    values = {"XDG_CONFIG_HOME:-$HOME/.config": f"{tmp_path}/.config", **env}
+    expanded = [
+        re.sub(r"\$\{([^}]+)\}|\$(\w+)", lambda m: values[m[1] or m[2]], a) for a in argv[3:]
+    ]
+    # -S: no site-packages, so the step cannot depend on anything but the standard library.
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "pipelines.engines.dagger_images", *expanded],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    written = json.loads((tmp_path / ".config" / "dagger" / "engine.json").read_text())
+    assert written == engine_config({"docker.io": [cache]})
+
+
+def test_the_mirror_is_configured_before_the_first_dagger_call_starts_the_engine() -> None:
+    steps = load(RELEASE)["jobs"]["release"]["steps"]
+    commands = [
+        [ln.strip() for ln in s.get("run", "").splitlines() if not ln.strip().startswith("#")]
+        for s in steps
+    ]
+    configured = next(i for i, c in enumerate(commands) if any("engine-config" in ln for ln in c))
+    first_call = next(i for i, c in enumerate(commands) if any("dagger call" in ln for ln in c))
+    assert configured < first_call

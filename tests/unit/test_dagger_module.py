@@ -23,7 +23,18 @@ from pipelines.catalog import load_catalog
 from pipelines.engines.dagger import SOURCE_IGNORE
 from pipelines.errors import ConfigError, StageFailed
 from pipelines.events import ListSink
-from pipelines.main import CommerceCi, _stages, check_failure, run_check
+from pipelines.main import (
+    GITOPS_TOKEN_ENV,
+    CommerceCi,
+    _gitops,
+    _stages,
+    check_failure,
+    git_environ,
+    gitops_remote,
+    registry_env,
+    run_check,
+    run_release,
+)
 from pipelines.results import StepOutcome
 from pipelines.steps import Stage
 
@@ -53,12 +64,23 @@ def test_the_runtime_finds_the_main_object_through_the_package_entry_point():
 def test_the_module_exposes_its_verbs_with_their_return_types(module):
     fns = functions(module)
 
-    assert set(fns) == {"plan", "check", "check_reports", "services"}
+    assert set(fns) == {
+        "plan",
+        "check",
+        "check_reports",
+        "services",
+        "release",
+        "promote",
+        "rollback",
+    }
     assert {name: fn.return_type for name, fn in fns.items()} == {
         "plan": str,
         "check": str,
         "check_reports": dagger.Directory,
         "services": str,
+        "release": dagger.Directory,
+        "promote": str,
+        "rollback": str,
     }
     assert all(fn.doc for fn in fns.values())
 
@@ -190,6 +212,77 @@ def test_the_type_definitions_the_engine_would_receive_build_without_an_engine(m
             "fail_on": "STRING",
             "vulndb": "Directory?",
         },
+        "release": {
+            "source": "Directory",
+            "env": "STRING",
+            "registry": "STRING",
+            "gitops_remote": "STRING",
+            "services": "[STRING]?",
+            "version": "STRING",
+            "registry_username": "STRING",
+            "registry_password": "Secret?",
+            "base_registry": "STRING",
+            "base_mirror": "STRING",
+            "gitops_branch": "STRING",
+            "gitops_token": "Secret?",
+            "keep_going": "BOOLEAN",
+            "jobs": "INTEGER",
+            "fail_on": "STRING",
+            "vulndb": "Directory?",
+        },
+        "promote": {
+            "services": "[STRING]",
+            "gitops_remote": "STRING",
+            "from_env": "STRING",
+            "to_env": "STRING",
+            "gitops_branch": "STRING",
+            "gitops_token": "Secret?",
+        },
+        "rollback": {
+            "service": "STRING",
+            "env": "STRING",
+            "gitops_remote": "STRING",
+            "to_digest": "STRING",
+            "gitops_branch": "STRING",
+            "gitops_token": "Secret?",
+        },
+    }
+
+
+def test_release_needs_an_environment_a_registry_and_a_gitops_remote_and_nothing_else(module):
+    params = functions(module)["release"].parameters
+
+    required = [name for name, p in params.items() if not p.is_optional]
+    assert required == ["env", "registry", "gitops_remote"]
+    defaults = {name: p.default_value for name, p in params.items() if p.is_optional}
+    assert defaults["version"] == '""'
+    assert defaults["gitops_branch"] == '"main"'
+    assert defaults["registry_password"] == defaults["gitops_token"] == "null"
+
+
+def test_release_sees_git_history_since_images_are_labelled_and_tagged_from_head(module):
+    fns = functions(module)
+
+    release = fns["release"].parameters["source"]
+    assert release.default_path == "."
+    assert release.ignore == fns["plan"].parameters["source"].ignore
+    assert ".git" not in release.ignore
+
+
+def test_credentials_are_secrets_never_plain_strings(module):
+    fns = functions(module)
+
+    secrets = {
+        f"{name}.{param.name}"
+        for name, fn in fns.items()
+        for param in fn.parameters.values()
+        if param.resolved_type == dagger.Secret | None
+    }
+    assert secrets == {
+        "release.registry_password",
+        "release.gitops_token",
+        "promote.gitops_token",
+        "rollback.gitops_token",
     }
 
 
@@ -334,3 +427,273 @@ def test_check_reports_returns_every_report_file_as_a_directory(monkeypatch):
         {"path": "logs/cart/build.log", "contents": "boom"},
         {"path": "report.json", "contents": '{"status": "failed"}'},
     ]
+
+
+# --- release, promote, rollback --------------------------------------------------------------
+
+
+def _git(cwd: Path, *args: str) -> str:
+    import subprocess
+
+    out = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout
+
+
+VALUES = """\
+# go-svc in dev (a comment the write-back keeps)
+name: go-svc
+image:
+  repository: commerce/go-svc
+  tag: unreleased
+  digest: ""
+port: 8080
+"""
+
+PUSHED = "sha256:" + "d" * 64
+INPUTS = "sha256:" + "e" * 64
+
+
+@pytest.fixture
+def release_repo(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository with go-svc and its dev values file, and a bare GitOps remote of it."""
+    import shutil
+
+    from pipelines.gitops.git import seed_local_remote
+
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "services" / "go-svc", root / "services" / "go-svc")
+    values = root / "argocd" / "envs" / "dev" / "go-svc.yaml"
+    values.parent.mkdir(parents=True)
+    values.write_text(VALUES)
+    bare = seed_local_remote(root, tmp_path / "gitops.git", {"PATH": "/usr/bin:/bin"})
+    return root, bare
+
+
+class _CleanScans(_ExitCodes):
+    """Like _ExitCodes, and the scanners 'write' clean reports: nothing found, one package
+    audited (an audit of nothing fails the gate)."""
+
+    async def run_step(self, step, service, ctx, log_path):
+        outcome = await super().run_step(step, service, ctx, log_path)
+        clean = {
+            "sarif": {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}}]},
+            "osv-json": {
+                "results": [
+                    {
+                        "source": {"path": "go.mod"},
+                        "packages": [{"package": {"name": "a", "version": "1", "ecosystem": "Go"}}],
+                    }
+                ]
+            },
+        }
+        written = []
+        for report in step.reports:
+            if report.kind in clean:
+                path = ctx.report_dir / "artifacts" / service.name / step.stage.value / report.path
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(clean[report.kind]))
+                written.append(path)
+        return StepOutcome(step, outcome.exit_code, 0.01, log_path, tuple(written))
+
+
+class _Images:
+    """An ImagePublisher that builds nothing: the image 'pushed' is a fixed digest."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def lookup(self, service, toolchain, log):
+        self.calls.append(f"lookup {service.name}")
+        return None
+
+    async def build(self, service, toolchain, log):
+        from pipelines.images.publisher import ImageRecord
+
+        self.calls.append(f"build {service.name}")
+        return ImageRecord(ref=None, digest="", input_digest=INPUTS)
+
+    async def push(self, service, log):
+        from pipelines.images.publisher import ImageRecord
+
+        self.calls.append(f"push {service.name}")
+        ref = f"registry.example/commerce/{service.name}:abc123@{PUSHED}"
+        return ImageRecord(ref=ref, digest=PUSHED, input_digest=INPUTS, tags=("abc123",))
+
+
+def test_release_runs_every_stage_then_records_the_image_in_one_gitops_commit(
+    tmp_path, release_repo
+):
+    from pipelines.gitops.git import GitOpsRemote
+    from pipelines.gitops.release import ReleaseWriter
+
+    root, bare = release_repo
+    engine, images = _CleanScans(), _Images()
+    writer = ReleaseWriter(
+        remote=GitOpsRemote(str(bare)),
+        env_name="dev",
+        root=root,
+        report_dir=tmp_path / "reports",
+        workdir=tmp_path / "work",
+        source_commit="f" * 40,
+        environ=git_environ(tmp_path, None, "/usr/bin:/bin"),
+    )
+
+    result = anyio.run(
+        lambda: run_release(
+            root,
+            engine,
+            ["go-svc"],
+            images=images,
+            release=writer,
+            keep_going=False,
+            jobs=1,
+            fail_on="low",
+            offline_vulndb=False,
+            report_dir=tmp_path / "reports",
+            sink=ListSink(),
+        )
+    )
+
+    assert not result.failed, result
+    assert images.calls == ["lookup go-svc", "build go-svc", "push go-svc"]
+    assert {step for _, step in engine.ran} >= {"go build", "go vet"}
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["services"]["go-svc"]["image"]["digest"] == PUSHED
+    landed = _git(bare, "show", "main:argocd/envs/dev/go-svc.yaml")
+    assert f"digest: {PUSHED}" in landed or f'digest: "{PUSHED}"' in landed
+    assert "(a comment the write-back keeps)" in landed
+    assert report["gitops"]["commit"] == _git(bare, "rev-parse", "main").strip()
+
+
+def test_a_release_whose_check_fails_pushes_nothing_and_commits_nothing(tmp_path, release_repo):
+    from pipelines.gitops.git import GitOpsRemote
+    from pipelines.gitops.release import ReleaseWriter
+
+    root, bare = release_repo
+    before = _git(bare, "rev-parse", "main")
+    images = _Images()
+    writer = ReleaseWriter(
+        GitOpsRemote(str(bare)), "dev", root, tmp_path / "r", tmp_path / "w", "f" * 40, {}
+    )
+
+    result = anyio.run(
+        lambda: run_release(
+            root,
+            _ExitCodes({"go vet": 1}),
+            ["go-svc"],
+            images=images,
+            release=writer,
+            keep_going=False,
+            jobs=1,
+            fail_on="low",
+            offline_vulndb=False,
+            report_dir=tmp_path / "r",
+            sink=ListSink(),
+        )
+    )
+
+    assert result.failed
+    assert images.calls == ["lookup go-svc"]
+    assert _git(bare, "rev-parse", "main") == before
+
+
+def test_a_registry_login_is_both_halves_or_none():
+    assert registry_env("r.example", "", "", None) == {}
+    env = registry_env("r.example/commerce", "", "AWS", "tok")
+    assert env == {"COMMERCE_CI_REGISTRY_USERNAME": "AWS", "COMMERCE_CI_REGISTRY_PASSWORD": "tok"}
+    with pytest.raises(ConfigError, match="--registry-password"):
+        registry_env("r.example", "", "AWS", None)
+    with pytest.raises(ConfigError, match="--registry-username"):
+        registry_env("r.example", "", "", "tok")
+
+
+def test_a_mirror_on_the_registry_host_shares_its_login_and_another_does_not():
+    same = registry_env("ecr.example", "ecr.example", "AWS", "tok")
+    other = registry_env("ecr.example", "mirror.example", "AWS", "tok")
+
+    assert same["COMMERCE_CI_MIRROR_PASSWORD"] == "tok"
+    assert "COMMERCE_CI_MIRROR_PASSWORD" not in other
+
+
+class _Secret:
+    """Stands in for a dagger.Secret: what the function reads of it is its plaintext."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    async def plaintext(self) -> str:
+        return self.value
+
+
+def test_a_gitops_token_reaches_git_only_through_the_variable_the_remote_names():
+    async def open_remote():
+        async with _gitops("https://git.example/shop.git", "main", _Secret("t0ken")) as pair:
+            return pair
+
+    remote, options = anyio.run(open_remote)
+
+    assert remote.token_env == GITOPS_TOKEN_ENV
+    assert options.environ[GITOPS_TOKEN_ENV] == "t0ken"
+    assert "t0ken" not in remote.url
+    assert set(options.environ) == {"PATH", "HOME", GITOPS_TOKEN_ENV}
+
+
+def test_without_a_token_git_gets_no_token_variable_and_a_url_with_one_is_refused():
+    assert gitops_remote("https://git.example/shop.git", "main", False).token_env is None
+    assert GITOPS_TOKEN_ENV not in git_environ(Path("/tmp"), None, "/usr/bin")
+    with pytest.raises(ConfigError, match="carries credentials"):
+        gitops_remote("https://x:t0ken@git.example/shop.git", "main", True)
+    with pytest.raises(ConfigError, match="--gitops-remote"):
+        gitops_remote("", "main", False)
+
+
+def _release_to(bare: Path, tmp_path: Path, digest: str) -> None:
+    from pipelines.gitops.commands import GitOpsOptions, ImageUpdate, write_back
+
+    update = ImageUpdate(
+        "go-svc", "dev", "registry.example/commerce/go-svc", "v1", digest, "f" * 40
+    )
+    options = GitOpsOptions(workdir=tmp_path / "seed-work", environ={"PATH": "/usr/bin:/bin"})
+    write_back(str(bare), [update], options=options)
+
+
+def test_promote_copies_the_digest_to_the_other_environment_in_one_commit(tmp_path, release_repo):
+    _, bare = release_repo
+    _release_to(bare, tmp_path, PUSHED)
+    # prod needs its own file for the service before anything can be promoted into it.
+    work = tmp_path / "add-prod"
+    _git(tmp_path, "clone", "-q", str(bare), str(work))
+    (work / "argocd" / "envs" / "prod").mkdir(parents=True)
+    (work / "argocd" / "envs" / "prod" / "go-svc.yaml").write_text(VALUES)
+    _git(work, "add", ".")
+    _git(work, "commit", "-qm", "prod values")
+    _git(work, "push", "-q", "origin", "HEAD:main")
+
+    answer = anyio.run(lambda: CommerceCi().promote(services=["go-svc"], gitops_remote=str(bare)))
+
+    commit = json.loads(answer)
+    assert commit["changed"] is True
+    assert commit["files"] == ["argocd/envs/prod/go-svc.yaml"]
+    assert PUSHED in _git(bare, "show", "main:argocd/envs/prod/go-svc.yaml")
+
+
+def test_rollback_restores_the_previous_digest_from_history(tmp_path, release_repo):
+    _, bare = release_repo
+    older = "sha256:" + "1" * 64
+    _release_to(bare, tmp_path, older)
+    _release_to(bare, tmp_path, PUSHED)
+
+    answer = anyio.run(
+        lambda: CommerceCi().rollback(service="go-svc", env="dev", gitops_remote=str(bare))
+    )
+
+    assert json.loads(answer)["changed"] is True
+    restored = _git(bare, "show", "main:argocd/envs/dev/go-svc.yaml")
+    assert older in restored and PUSHED not in restored

@@ -36,7 +36,9 @@ module "repository" {
   source  = "terraform-aws-modules/ecr/aws"
   version = "~> 2.4"
 
-  for_each = toset(var.services)
+  # Services, and the runtime bases their images start from (`commerce-ci bases` builds those
+  # from Debian packages and pushes them as base/<kind>:bookworm).
+  for_each = toset(concat(var.services, [for kind in var.base_images : "base/${kind}"]))
 
   repository_name = "${var.name_prefix}/${each.key}"
 

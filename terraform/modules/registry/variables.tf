@@ -8,6 +8,12 @@ variable "services" {
   type        = list(string)
 }
 
+variable "base_images" {
+  description = "Runtime base kinds that get a repository <prefix>/base/<kind>."
+  type        = list(string)
+  default     = ["static", "glibc", "jre", "node", "python"]
+}
+
 variable "untagged_expiry_days" {
   description = "Days after which untagged images expire."
   type        = number

@@ -1,0 +1,493 @@
+"""The Dagger engine's image and push stages, and the engine's registry mirror configuration.
+
+An image is the toolchain's runtime recipe applied with the container API: the runtime base
+(pinned by the digest the input digest covers, read through the mirror when one is set), the
+recipe's files copied from the service folder as the engine's build left it, then the user,
+entrypoint, port, env and OCI labels. Push is `with_registry_auth` then `publish` per tag, the
+input tag last, so a tag that tells later runs "these inputs are shipped" never exists without
+the image. Looking an input digest up (and retagging a hit) is the local engine's: it is plain
+registry HTTP, which works as well from inside a Dagger module as from the CLI.
+
+Engine calls go through three small methods (`_glob`, `_sync`, `_publish`): everything else is
+lazy query building, so tests check the exact chains without an engine, as for the steps.
+
+This module imports nothing outside the standard library at load time, because
+`python3 -m pipelines.engines.dagger_images engine-config` runs on a bare CI runner, before any
+Dagger engine exists, to write the mirror configuration the engine will start with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import dagger
+
+    from pipelines.catalog import Service
+    from pipelines.engines.base import RunContext
+    from pipelines.engines.dagger import DaggerEngine
+    from pipelines.images.config import ImageSettings
+    from pipelines.images.local import LocalPublisher
+    from pipelines.images.publisher import ImageRecord
+    from pipelines.registry.image import ImageConfig
+    from pipelines.toolchains.base import Runtime, Toolchain
+
+#: Every image is built for the platform the clusters run, whatever the runner is.
+PLATFORM = "linux/amd64"
+
+# --- the engine's registry mirrors ------------------------------------------------------------
+
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+_PATH = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+
+
+class MirrorError(ValueError):
+    """A mirror setting that the engine would reject or misread."""
+
+
+def parse_mirror(text: str) -> tuple[str, str]:
+    """`REGISTRY=MIRROR[/PATH]` -> (registry, mirror); hosts only, no scheme.
+
+    A path after the mirror's host is a repository prefix (an ECR pull-through cache keeps
+    Docker Hub under `<prefix>/`), which BuildKit's mirror resolution supports.
+    """
+    registry, sep, mirror = text.strip().partition("=")
+    if not sep or not registry or not mirror:
+        raise MirrorError(f"{text!r}: expected REGISTRY=MIRROR[/PATH]")
+    if "://" in registry or "://" in mirror:
+        raise MirrorError(f"{text!r}: hosts only, without a scheme")
+    host, _, path = mirror.strip("/").partition("/")
+    if not _HOST.match(registry) or not _HOST.match(host):
+        raise MirrorError(f"{text!r}: not a registry host")
+    if path and not _PATH.match(path):
+        raise MirrorError(f"{text!r}: {path!r} is not a repository path")
+    return registry.lower(), mirror.strip("/")
+
+
+def engine_config(
+    mirrors: Mapping[str, Sequence[str]], existing: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """`engine.json` (Dagger >= 0.19) with `registries.<registry>.mirrors` set.
+
+    Other settings of an existing file, and other registries, are kept: the file may carry
+    settings this run does not own.
+    """
+    config = dict(existing or {})
+    registries = dict(config.get("registries") or {})
+    for registry, hosts in sorted(mirrors.items()):
+        entry = dict(registries.get(registry) or {})
+        entry["mirrors"] = list(hosts)
+        registries[registry] = entry
+    config["registries"] = registries
+    return config
+
+
+def engine_toml(mirrors: Mapping[str, Sequence[str]]) -> str:
+    """The same as BuildKit-style `engine.toml`, for a runner started by hand
+    (`_EXPERIMENTAL_DAGGER_RUNNER_HOST`), which reads that file only."""
+    lines: list[str] = []
+    for registry, hosts in sorted(mirrors.items()):
+        listed = ", ".join(json.dumps(h) for h in hosts)
+        lines += [f"[registry.{json.dumps(registry)}]", f"  mirrors = [{listed}]", ""]
+    return "\n".join(lines)
+
+
+def _mirrors(pairs: Sequence[str]) -> dict[str, list[str]]:
+    mirrors: dict[str, list[str]] = {}
+    for pair in pairs:
+        registry, mirror = parse_mirror(pair)
+        mirrors.setdefault(registry, []).append(mirror)
+    return mirrors
+
+
+def write_engine_config(path: Path, mirrors: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Merge the mirrors into the engine.json at `path` (created with its folder if missing)."""
+    existing: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            existing = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise MirrorError(f"{path}: not JSON ({exc})") from None
+        if not isinstance(existing, dict):
+            raise MirrorError(f"{path}: not a JSON object")
+    config = engine_config(mirrors, existing)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m pipelines.engines.dagger_images",
+        description="Write the Dagger engine's registry mirrors (before the engine starts).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    config = sub.add_parser("engine-config", help="engine.json (or engine.toml) with mirrors")
+    config.add_argument(
+        "--mirror",
+        action="append",
+        required=True,
+        metavar="REGISTRY=MIRROR[/PATH]",
+        help="e.g. docker.io=123456789012.dkr.ecr.eu-west-1.amazonaws.com/commerce-docker-hub",
+    )
+    config.add_argument("--file", type=Path, help="engine.json to merge into (default: stdout)")
+    config.add_argument("--format", choices=("json", "toml"), default="json")
+    args = parser.parse_args(argv)
+    try:
+        mirrors = _mirrors(args.mirror)
+        if args.format == "toml":
+            text = engine_toml(mirrors)
+        elif args.file is not None:
+            write_engine_config(args.file, mirrors)
+            return 0
+        else:
+            text = json.dumps(engine_config(mirrors), indent=2, sort_keys=True) + "\n"
+    except MirrorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.file is not None:
+        args.file.parent.mkdir(parents=True, exist_ok=True)
+        args.file.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# --- the image chain --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistryLogin:
+    """A login whose password stays a Secret: only its id is ever part of a query."""
+
+    username: str
+    secret: dagger.Secret = field(repr=False)
+
+
+def copy_filters(
+    runtime: Runtime, dev_packages: Collection[str] = ()
+) -> tuple[list[str], list[str]]:
+    """(include, exclude) patterns for copying the service folder to /app.
+
+    The recipe's `files` globs are dockerignore-style already (`dist/**`). A left-out folder
+    is named with and without `/**`, so that it goes whether the copy matches the folder or
+    only what is in it.
+    """
+    include = list(dict.fromkeys(runtime.files))
+    exclude: list[str] = []
+    for path in sorted({*runtime.exclude, *dev_packages}):
+        exclude += [path, f"{path}/**"]
+    return include, exclude
+
+
+def image_container(
+    service: Service,
+    runtime: Runtime,
+    workspace: dagger.Directory,
+    *,
+    base_ref: str,
+    config: ImageConfig,
+    dev_packages: Collection[str] = (),
+    base_login: tuple[str, RegistryLogin] | None = None,
+) -> dagger.Container:
+    """The service's image as a lazy container: base, files under /app, then its config.
+
+    `workspace` is the repository as the service's last step left it: the service folder is
+    `service.path` inside it, and runtime assets (proto/) are repository folders.
+    """
+    import dagger
+    from dagger import dag
+
+    from pipelines.images.recipe import APP_DIR
+
+    ctr = dag.container(platform=dagger.Platform(PLATFORM))
+    if base_login is not None:
+        registry, login = base_login
+        ctr = ctr.with_registry_auth(registry, login.username, login.secret)
+    ctr = ctr.from_(base_ref)
+    include, exclude = copy_filters(runtime, dev_packages)
+    ctr = ctr.with_directory(
+        APP_DIR, workspace.directory(service.path), include=include, exclude=exclude
+    )
+    for source, dest in runtime.assets:
+        ctr = ctr.with_directory(f"{APP_DIR}/{dest.strip('/')}", workspace.directory(source))
+    ctr = ctr.with_workdir(config.workdir or APP_DIR)
+    if config.user:
+        ctr = ctr.with_user(config.user)
+    for name, value in config.env:
+        ctr = ctr.with_env_variable(name, value)
+    for name, value in config.labels:
+        ctr = ctr.with_label(name, value)
+    for port in config.exposed_ports:
+        ctr = ctr.with_exposed_port(int(port.split("/", 1)[0]))
+    return ctr.with_entrypoint(list(config.entrypoint))
+
+
+def authenticated(
+    ctr: dagger.Container, registry: str, login: RegistryLogin | None
+) -> dagger.Container:
+    """The container with the registry's login attached; the Secret travels by reference."""
+    if login is None:
+        return ctr
+    return ctr.with_registry_auth(registry, login.username, login.secret)
+
+
+def published_digest(published: str) -> str:
+    """The digest `publish` answers with (`host/repo:tag@sha256:...`)."""
+    from pipelines.images.recipe import ImageError
+    from pipelines.registry.reference import Reference, is_digest
+
+    digest = Reference.parse(published).digest
+    if digest is None or not is_digest(digest):
+        raise ImageError(f"the engine published {published!r}, which names no sha256 digest")
+    return digest
+
+
+# --- the publisher ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Built:
+    container: dagger.Container
+    input_digest: str
+
+
+def _append(log: Path, line: str) -> None:
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(line.rstrip("\n") + "\n")
+
+
+class DaggerPublisher:
+    """ImagePublisher for the Dagger engine (pipelines.images.publisher).
+
+    It needs the run's DaggerEngine (whose workspaces hold what each service's build left) and
+    RunContext: give them at construction (the Dagger module) or through `bound` once the
+    engine exists (the CLI). Lookups need neither.
+    """
+
+    def __init__(
+        self,
+        settings: ImageSettings,
+        root: Path,
+        engine: DaggerEngine | None = None,
+        ctx: RunContext | None = None,
+        *,
+        logins: Mapping[str, RegistryLogin] | None = None,
+        lookups: LocalPublisher | None = None,
+    ) -> None:
+        from pipelines.images.local import LocalPublisher
+
+        self.settings = settings
+        self.root = root
+        self.engine = engine
+        self.ctx = ctx
+        self._logins = dict(logins or {})
+        #: Registry HTTP (input digests, bases, lookups), shared with `bound` copies.
+        self._lookups = lookups if lookups is not None else LocalPublisher(settings, root)
+        self._built: dict[str, _Built] = {}
+
+    def bound(self, engine: DaggerEngine, ctx: RunContext) -> DaggerPublisher:
+        """This publisher working on `engine`'s run (same settings, logins, registry clients)."""
+        return type(self)(
+            self.settings,
+            self.root,
+            engine,
+            ctx,
+            logins=self._logins,
+            lookups=self._lookups,
+        )
+
+    def close(self) -> None:
+        self._lookups.close()
+
+    def __enter__(self) -> DaggerPublisher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- registries ----------------------------------------------------------------------
+
+    def login(self, registry: str) -> RegistryLogin | None:
+        """The login for `registry`: given, else the run's credentials handed to the engine
+        as a Secret (never as a container argument, a cache key or a log line)."""
+        if registry in self._logins:
+            return self._logins[registry]
+        s = self.settings
+        if registry == s.target.registry:
+            provider = s.credentials
+        elif registry == s.mirror:
+            provider = s.mirror_credentials
+        else:
+            provider = s.base_credentials
+        credentials = provider.get(registry) if provider is not None else None
+        if credentials is None:
+            return None
+        from dagger import dag
+
+        secret = dag.set_secret(f"commerce-ci-registry-{registry}", credentials.password)
+        self._logins[registry] = RegistryLogin(credentials.username, secret)
+        return self._logins[registry]
+
+    def base_ref(self, kind: str) -> str:
+        """The runtime base, pinned to the digest the input digest covers (read through the
+        mirror when one is set: that is where the lookup resolved it)."""
+        from pipelines.images.config import BASE_TAG
+        from pipelines.registry.reference import Reference
+
+        base = self._lookups.base(kind)
+        return str(Reference(base.registry, base.repository, BASE_TAG, base.manifest.digest))
+
+    def repository_ref(self, service: Service, tag: str, digest: str | None = None) -> str:
+        from pipelines.registry.reference import Reference
+
+        registry = self.settings.target.registry
+        return str(Reference(registry, self.settings.repository(service), tag, digest))
+
+    def push_tags(self, input_digest: str) -> tuple[str, ...]:
+        """Short sha, `vX.Y.Z` when releasing one, and the input tag last."""
+        from pipelines.images.inputs import input_tag
+
+        return (*self.settings.tags(), input_tag(input_digest))
+
+    def container(
+        self, service: Service, toolchain: Toolchain, files: Collection[str], base_ref: str
+    ) -> dagger.Container:
+        """The lazy image chain over `base_ref` (see `base_ref`); `files` are the
+        service-relative paths the build produced. npm dev packages are read from the
+        lockfile in the host's checkout, which the build does not change (`npm ci`)."""
+        from pipelines.images.recipe import image_config, npm_dev_packages
+
+        engine, ctx = self._engine()
+        runtime = toolchain.runtime(service)
+        dev: frozenset[str] = frozenset()
+        if runtime.npm_lockfile:
+            dev = npm_dev_packages(service.folder(self.root) / runtime.npm_lockfile)
+        registry = base_ref.split("/", 1)[0]
+        login = self.login(registry)
+        return image_container(
+            service,
+            runtime,
+            engine.workspace(service, ctx),
+            base_ref=base_ref,
+            config=image_config(service, runtime, self.settings.meta, dict.fromkeys(files)),
+            dev_packages=dev,
+            base_login=(registry, login) if login is not None else None,
+        )
+
+    def _engine(self) -> tuple[DaggerEngine, RunContext]:
+        from pipelines.images.recipe import ImageError
+
+        if self.engine is None or self.ctx is None:
+            raise ImageError("the Dagger image stage has no engine: use DaggerPublisher.bound()")
+        return self.engine, self.ctx
+
+    # -- engine calls (the seams tests replace) ------------------------------------------
+
+    async def _glob(self, folder: dagger.Directory, pattern: str) -> list[str]:
+        return await folder.glob(pattern)
+
+    async def _sync(self, ctr: dagger.Container) -> None:
+        await ctr.sync()
+
+    async def _publish(self, ctr: dagger.Container, ref: str) -> str:
+        return await ctr.publish(ref)
+
+    # -- the stages ----------------------------------------------------------------------
+
+    async def lookup(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
+        import anyio
+
+        return await anyio.to_thread.run_sync(self._lookups.lookup_sync, service, toolchain, log)
+
+    async def present_files(self, service: Service, runtime: Runtime) -> tuple[str, ...]:
+        """What the recipe's patterns match in the built service folder; a pattern matching
+        nothing fails here, naming it, rather than giving an image without its binary."""
+        from pipelines.images.recipe import ImageError
+
+        engine, ctx = self._engine()
+        folder = engine.workspace(service, ctx).directory(service.path)
+        found: list[str] = []
+        for pattern in runtime.files:
+            matches = await self._glob(folder, pattern)
+            if not matches:
+                raise ImageError(
+                    f"{service.path}: runtime file {pattern!r} not found; run the build stage first"
+                )
+            found += matches
+        return tuple(dict.fromkeys(found))
+
+    async def build(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
+        import anyio
+        import dagger
+
+        from pipelines.images.publisher import ImageRecord
+        from pipelines.images.recipe import ImageError
+
+        runtime = toolchain.runtime(service)
+        try:
+            files = await self.present_files(service, runtime)
+            digest = await anyio.to_thread.run_sync(self._input_digest, service, toolchain)
+            base_ref = await anyio.to_thread.run_sync(self.base_ref, runtime.base)
+            _append(log, f"base {runtime.base}: {base_ref}")
+            ctr = self.container(service, toolchain, files, base_ref)
+            await self._sync(ctr)
+        except dagger.QueryError as exc:
+            raise ImageError(
+                f"{service.path}: the Dagger engine could not build the image: {exc}"
+            ) from exc
+        self._built[service.name] = _Built(ctr, digest)
+        _append(log, f"assembled {service.name}: {len(files)} paths under /app (input {digest})")
+        # The engine names the digest only when it publishes.
+        return ImageRecord(ref=None, digest="", input_digest=digest)
+
+    def _input_digest(self, service: Service, toolchain: Toolchain) -> str:
+        # The lookup computed it already (the scheduler looks up before it builds); the same
+        # computation otherwise, so lookups and pushes always agree. (LocalPublisher has no
+        # public name for it yet.)
+        return self._lookups.input_digest_of(service, toolchain)
+
+    async def push(self, service: Service, log: Path) -> ImageRecord:
+        import dagger
+
+        from pipelines.images.publisher import ImageRecord
+        from pipelines.images.recipe import ImageError
+
+        built = self._built.get(service.name)
+        if built is None:
+            raise ImageError(f"{service.path}: push needs the image stage first")
+        registry = self.settings.target.registry
+        ctr = authenticated(built.container, registry, self.login(registry))
+        tags = self.push_tags(built.input_digest)
+        digests: list[str] = []
+        try:
+            # The input tag goes last: it marks the inputs shipped once all else is there.
+            for tag in tags:
+                published = await self._publish(ctr, self.repository_ref(service, tag))
+                digests.append(published_digest(published))
+                _append(log, f"published {self.repository_ref(service, tag, digests[-1])}")
+        except dagger.QueryError as exc:
+            raise ImageError(
+                f"{service.path}: the Dagger engine could not push the image: {exc}"
+            ) from exc
+        if len(set(digests)) != 1:
+            raise ImageError(f"{service.path}: tags of one image got different digests {digests}")
+        return ImageRecord(
+            ref=self.repository_ref(service, tags[0], digests[0]),
+            digest=digests[0],
+            input_digest=built.input_digest,
+            tags=tags,
+        )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
