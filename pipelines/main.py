@@ -40,7 +40,7 @@ from pipelines.errors import ConfigError, StageFailed
 from pipelines.steps import CHECK_STAGES, RELEASE_STAGES, Stage, parse_stages
 
 if TYPE_CHECKING:
-    from pipelines.engines.base import Engine
+    from pipelines.engines.base import Engine, RunContext
     from pipelines.events import Sink
     from pipelines.gitops.commands import GitOpsOptions
     from pipelines.gitops.git import CommitResult, GitOpsRemote
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from pipelines.images.config import ImageSettings
     from pipelines.images.publisher import ImagePublisher
     from pipelines.results import RunResult
+    from pipelines.scheduler import RunOptions
 
 #: What `check` and `services` see of the repository (build outputs and local state left out).
 Source = Annotated[
@@ -147,10 +148,8 @@ async def run_check(
 ) -> RunResult:
     """`check` without Dagger's plumbing: a checked-out repository and an engine in, a result
     out, reports written to `report_dir`."""
-    from pipelines.catalog import load_catalog
     from pipelines.engines.base import RunContext
-    from pipelines.reports import write_reports
-    from pipelines.scheduler import RunOptions, run_services
+    from pipelines.scheduler import RunOptions
     from pipelines.toolchains.base import ToolchainOptions
 
     _check_settings(fail_on, jobs)
@@ -161,10 +160,25 @@ async def run_check(
         severity_threshold=fail_on,
         toolchain=ToolchainOptions(offline_vulndb=offline_vulndb),
     )
-    services = load_catalog(root).select(names, source="--services")
     ctx = RunContext(root=root, cache_dir=root / ".cache", report_dir=report_dir)
+    return await _run_and_report(root, engine, names, ctx, options, sink)
+
+
+async def _run_and_report(
+    root: Path,
+    engine: Engine,
+    names: Sequence[str],
+    ctx: RunContext,
+    options: RunOptions,
+    sink: Sink,
+) -> RunResult:
+    from pipelines.catalog import load_catalog
+    from pipelines.reports import write_reports
+    from pipelines.scheduler import run_services
+
+    services = load_catalog(root).select(names, source="--services")
     result = await run_services(services, engine, ctx, options, sink)
-    write_reports(result, report_dir, {})
+    write_reports(result, ctx.report_dir, {})
     return result
 
 
@@ -184,10 +198,8 @@ async def run_release(
 ) -> RunResult:
     """`release` without Dagger's plumbing: the check stages, then image, push, manifest and
     one GitOps commit, through the same scheduler and report writers as `check`."""
-    from pipelines.catalog import load_catalog
     from pipelines.engines.base import RunContext
-    from pipelines.reports import write_reports
-    from pipelines.scheduler import RunOptions, run_services
+    from pipelines.scheduler import RunOptions
     from pipelines.toolchains.base import ToolchainOptions
 
     _check_settings(fail_on, jobs)
@@ -200,11 +212,8 @@ async def run_release(
         images=images,
         release=release,
     )
-    services = load_catalog(root).select(names, source="--services")
     ctx = RunContext(root=root, cache_dir=root.parent / "cache", report_dir=report_dir)
-    result = await run_services(services, engine, ctx, options, sink)
-    write_reports(result, report_dir, {})
-    return result
+    return await _run_and_report(root, engine, names, ctx, options, sink)
 
 
 def _publish_bases(image: ImageSettings, root: Path, names: Sequence[str], cache_dir: Path) -> None:

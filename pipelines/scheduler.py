@@ -103,6 +103,7 @@ class _ServiceRun:
         self.options = options
         self.sink = sink
         self.image: ImageRecord | None = None
+        self._logs: set[Path] = set()
         #: What the manifest stage prepared for the commit stage (a gitops ImageUpdate).
         self.manifest: Any = None
 
@@ -112,9 +113,13 @@ class _ServiceRun:
         return shlex.join(step.resolved(placeholder_values(self.ctx, step)))
 
     def _log_path(self, stage: Stage) -> Path:
+        """The stage's log, emptied the first time this run uses it (the cache lookup writes
+        to the image log before the image stage adds to it)."""
         log_path = self.ctx.log_dir(self.service.name) / f"{stage.value}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_path.write_bytes(b"")
+        if log_path not in self._logs:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            log_path.write_bytes(b"")
+            self._logs.add(log_path)
         return log_path
 
     async def stage(self, stage: Stage) -> StageResult:
@@ -224,8 +229,15 @@ class _ServiceRun:
     def cached(self, stage: Stage, record: ImageRecord) -> StageResult:
         now = time.time()
         reason = f"inputs {record.input_digest[:19]} already shipped as {record.digest[:19]}"
+        log = self._log_path(Stage.IMAGE)  # where the lookup said what it found
         return StageResult(
-            self.service.name, stage, Status.CACHED, started_at=now, finished_at=now, reason=reason
+            self.service.name,
+            stage,
+            Status.CACHED,
+            started_at=now,
+            finished_at=now,
+            log_path=log,
+            reason=reason,
         )
 
     @staticmethod

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -302,3 +303,35 @@ def wait_for_http(url: str, what: str, timeout: float = 20.0) -> httpx.Response:
             last = error
             time.sleep(0.1)
     raise RuntimeError(f"{what} did not answer on {url} within {timeout}s: {last}")
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a container answered on its health path, and the process that answered."""
+
+    response: httpx.Response
+    uid_line: str
+    user: str
+
+
+def serve_health(docker: DockerDaemon, reference: str, path: str = "/healthz") -> Served:
+    """Run `reference` on the host network with a free PORT, GET `path`, remove it again."""
+    from registry_fixtures import free_port
+
+    port = free_port()
+    name = f"probe-{uuid.uuid4().hex[:8]}"
+    docker.run(
+        "run", "--detach", "--rm", "--network", "host", "--name", name,
+        "--env", f"PORT={port}", reference,
+    )  # fmt: skip
+    try:
+        response = wait_for_http(f"http://127.0.0.1:{port}{path}", f"container {name}")
+        pid = docker.run("inspect", "--format", "{{.State.Pid}}", name).stdout.strip()
+        user = docker.run("inspect", "--format", "{{.Config.User}}", name).stdout.strip()
+        uid_line = next(
+            line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("Uid:")
+        )  # fmt: skip
+    finally:
+        docker.run("rm", "--force", name, check=False, timeout=60)
+    return Served(response, uid_line, user)

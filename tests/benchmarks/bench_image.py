@@ -8,9 +8,12 @@ build output, with the same USER, ENTRYPOINT and EXPOSE, built by a real dockerd
 the same registry in the same run. Both images are checked to be equivalent (same runtime
 config, same files with the same owner and mode) before any time counts.
 
-Two cases, each the median of --runs:
+Three cases, each the median of --runs:
 - cold: a new repository, and a Docker with no images and no build cache;
-- warm: the same inputs rebuilt and pushed again to the same repository and tag.
+- warm: the same inputs rebuilt and pushed again to the same repository and tag;
+- unchanged: what a pipeline run really does for inputs it already shipped: the daemonless side
+  resolves the base, hashes the service's inputs (pipelines.images.inputs) and finds their
+  `inputs-<hex>` tag in the registry, building nothing; Docker's side is its warm build + push.
 Ratios are Docker's median over the daemonless median (above 1: daemonless is faster).
 
     python tests/benchmarks/bench_image.py                 # product-catalog's Go binary, 3 runs
@@ -65,6 +68,8 @@ from registry_fixtures import (  # noqa: E402
     stop,
 )
 
+from pipelines.catalog import load_catalog  # noqa: E402
+from pipelines.images.inputs import input_digest, input_tag  # noqa: E402
 from pipelines.registry import (  # noqa: E402
     ImageConfig,
     LayerFile,
@@ -75,6 +80,8 @@ from pipelines.registry import (  # noqa: E402
     pull_base,
     push_image,
 )
+from pipelines.registry.client import RegistryClient  # noqa: E402
+from pipelines.toolchains import toolchain_for  # noqa: E402
 
 DEFAULT_OUTPUT = PROJECT / "reports" / "benchmarks" / "bench_image.json"
 COMMIT_TIME = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
@@ -163,7 +170,11 @@ def dockerfile(registry: RegistryServer, payload: Payload) -> str:
 
 
 def daemonless_build_and_push(
-    registry: RegistryServer, payload: Payload, repository: str, layer_s: list[float]
+    registry: RegistryServer,
+    payload: Payload,
+    repository: str,
+    layer_s: list[float],
+    tags: tuple[str, ...] = ("v1",),
 ) -> str:
     """Layer, base, assemble, push: what the image stage does, from a fresh client and login.
 
@@ -179,7 +190,28 @@ def daemonless_build_and_push(
     with registry.client() as client:
         base = pull_base(client, Reference(client.registry, BASE_REPOSITORY, BASE_TAG))
         image = assemble(base, layer, settings(payload))
-        return push_image(image, client, repository, ("v1",), base_client=client).digest
+        return push_image(image, client, repository, tags, base_client=client).digest
+
+
+def inputs_tag(client: RegistryClient) -> str:
+    """The input-digest tag of product-catalog as it is in this checkout, on the bench's base."""
+    catalog = load_catalog(PROJECT)
+    service = catalog.get("product-catalog")
+    assert service is not None
+    base = pull_base(client, Reference(client.registry, BASE_REPOSITORY, BASE_TAG))
+    digest = input_digest(
+        PROJECT, service, toolchain_for(service), base_digest=base.manifest.digest
+    )
+    return input_tag(digest)
+
+
+def pipeline_unchanged(registry: RegistryServer, repository: str) -> str:
+    """A run's check for shipped inputs: base resolved, inputs hashed, their tag looked up."""
+    with registry.client() as client:
+        found = client.head_manifest(repository, inputs_tag(client))
+    if found is None:
+        raise SystemExit("the input-digest tag pushed by the cold case is missing")
+    return found
 
 
 def docker_build_and_push(docker: DockerDaemon, context: Path, reference: str) -> str:
@@ -288,6 +320,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             shutil.copy2(payload.binary, context / payload.name)
             (context / "Dockerfile").write_text(dockerfile(registry, payload))
             cold_ours, cold_docker, warm_ours, warm_docker = [], [], [], []
+            unchanged_ours: list[float] = []
+            with registry.client() as client:
+                shipped = ("v1", inputs_tag(client))
             cold_layer: list[float] = []
             warm_layer: list[float] = []
             for attempt in range(args.runs):
@@ -296,7 +331,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 forget_everything(docker)
                 seconds, our_digest = timed(
                     lambda repo=ours_repo: daemonless_build_and_push(
-                        registry, payload, repo, cold_layer
+                        registry, payload, repo, cold_layer, shipped
                     )
                 )
                 cold_ours.append(seconds)
@@ -316,6 +351,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 warm_ours.append(seconds)
                 if again != our_digest:
                     raise SystemExit(f"daemonless rebuild changed the digest: {again}")
+                seconds, found = timed(lambda repo=ours_repo: pipeline_unchanged(registry, repo))
+                unchanged_ours.append(seconds)
+                if found != our_digest:
+                    raise SystemExit(f"the input-digest tag names {found}, not {our_digest}")
                 seconds, _ = timed(
                     lambda ref=docker_ref: docker_build_and_push(docker, context, ref)
                 )
@@ -329,9 +368,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             }
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    cold, warm = (
+    cold, warm, unchanged = (
         Case(tuple(cold_ours), tuple(cold_docker), tuple(cold_layer)),
         Case(tuple(warm_ours), tuple(warm_docker), tuple(warm_layer)),
+        Case(tuple(unchanged_ours), tuple(warm_docker), (0.0,)),
     )
     return {
         "benchmark": "daemonless build+push vs docker build+push",
@@ -346,6 +386,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "cold": cold.report(),
         "warm": warm.report(),
+        "unchanged": unchanged.report(),
     }
 
 
@@ -377,11 +418,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     payload = result["payload"]
     print(f"{payload['service']} ({payload['bytes']} bytes), {args.runs} run(s), {args.builder}")
-    print(f"{'case':<6} {'daemonless s':>13} {'docker s':>9} {'ratio':>6}")
-    for case in ("cold", "warm"):
+    print(f"{'case':<9} {'daemonless s':>13} {'docker s':>9} {'ratio':>6}")
+    for case in ("cold", "warm", "unchanged"):
         row = result[case]
         print(
-            f"{case:<6} {row['daemonless_median_s']:>13.3f} {row['docker_median_s']:>9.3f} "
+            f"{case:<9} {row['daemonless_median_s']:>13.3f} {row['docker_median_s']:>9.3f} "
             f"{row['ratio']:>6.1f}"
         )
     print(f"-> {args.output}")

@@ -7,14 +7,12 @@ then pulled by digest and run by dockerd (Debian's docker.io, a private daemon p
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from docker_fixtures import build_health_server, wait_for_http
-from registry_fixtures import free_port
+from docker_fixtures import build_health_server, serve_health
 
 from pipelines.registry import (
     ImageConfig,
@@ -76,24 +74,10 @@ def test_daemonless_image_pulls_by_digest_and_serves_as_nonroot_under_docker(
     ).stdout
     assert digest in inspected and inspected.strip().endswith(f" {NONROOT}")
 
-    port = free_port()
-    name = f"healthz-{uuid.uuid4().hex[:8]}"
-    docker_daemon.run(
-        "run", "--detach", "--rm", "--network", "host", "--name", name,
-        "--env", f"PORT={port}", reference,
-    )  # fmt: skip
-    try:
-        response = wait_for_http(f"http://127.0.0.1:{port}/healthz", f"container {name}")
-        pid = docker_daemon.run("inspect", "--format", "{{.State.Pid}}", name).stdout.strip()
-        uid_line = next(
-            line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-            if line.startswith("Uid:")
-        )  # fmt: skip
-    finally:
-        docker_daemon.run("rm", "--force", name, check=False, timeout=60)
-    assert response.status_code == 200
-    assert response.text == f"ok uid={NONROOT}\n"
-    assert uid_line.split()[1:] == [str(NONROOT)] * 4  # real, effective, saved, filesystem
+    served = serve_health(docker_daemon, reference)
+    assert served.response.status_code == 200
+    assert served.response.text == f"ok uid={NONROOT}\n"
+    assert served.uid_line.split()[1:] == [str(NONROOT)] * 4  # real, effective, saved, filesystem
 
 
 def test_docker_pull_from_the_test_registry_needs_the_login(

@@ -31,7 +31,7 @@ def test_image_benchmark_runs_at_quick_size_and_reports_both_ratios(tmp_path: Pa
     data = json.loads(output.read_text())
     assert data["payload"]["service"] == "healthz" and data["payload"]["bytes"] > 0
     assert data["runs"] == 1
-    for case in ("cold", "warm"):
+    for case in ("cold", "warm", "unchanged"):
         row = data[case]
         assert row["daemonless_median_s"] > 0 and row["docker_median_s"] > 0
         assert row["ratio"] == round(row["docker_median_s"] / row["daemonless_median_s"], 2)

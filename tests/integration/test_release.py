@@ -11,13 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from conftest import PROJECT_ROOT
-from docker_fixtures import wait_for_http
-from registry_fixtures import UPSTREAM_USERS, RegistryServer, free_port, start_registry, stop
+from docker_fixtures import serve_health
+from registry_fixtures import UPSTREAM_USERS, RegistryServer, start_registry, stop
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "services" / "go-svc"
 VALUES = """\
@@ -158,20 +157,11 @@ def test_the_released_image_runs_under_docker_and_answers_its_health_check(
     reference = f"{registry.address}/commerce/go-svc@{image['digest']}"
     docker_daemon.login(registry)
     docker_daemon.run("pull", reference)
-    port = free_port()
-    name = f"go-svc-{uuid.uuid4().hex[:8]}"
-    docker_daemon.run(
-        "run", "--detach", "--rm", "--network", "host", "--name", name,
-        "--env", f"PORT={port}", reference,
-    )  # fmt: skip
-    try:
-        response = wait_for_http(f"http://127.0.0.1:{port}/healthz", f"container {name}")
-        user = docker_daemon.run("inspect", "--format", "{{.Config.User}}", name).stdout.strip()
-    finally:
-        docker_daemon.run("rm", "--force", name, check=False, timeout=60)
-    assert response.status_code == 200
-    assert response.text == "ok\n"
-    assert user == "65532:65532"
+    served = serve_health(docker_daemon, reference)
+    assert served.response.status_code == 200
+    assert served.response.text == "ok\n"
+    assert served.user == "65532:65532"
+    assert served.uid_line.split()[1:] == ["65532"] * 4
 
 
 def test_images_lists_what_the_registry_holds_for_the_service(repo, released, registry):

@@ -28,12 +28,16 @@ class RecordingPublisher:
 
     async def lookup(self, service, toolchain, log: Path):
         self.calls.append(("lookup", service.name))
+        with log.open("a") as out:
+            out.write("inputs not shipped yet\n")
         if service.name in self.shipped:
             return ImageRecord(f"reg/{service.name}:abc@{DIGEST}", DIGEST, INPUTS, reused=True)
         return None
 
     async def build(self, service, toolchain, log: Path):
         self.calls.append(("build", service.name))
+        with log.open("a") as out:
+            out.write("assembled\n")
         return ImageRecord(None, DIGEST, INPUTS)
 
     async def push(self, service, log: Path):
@@ -81,6 +85,14 @@ def test_new_inputs_are_built_then_imaged_then_pushed(tmp_path):
         "digest": DIGEST,
         "input_digest": INPUTS,
     }
+
+
+def test_the_image_log_keeps_what_the_lookup_said_before_the_build(tmp_path):
+    stages = (Stage.IMAGE, Stage.PUSH)
+    result, _, _ = run(tmp_path, {}, stages=stages, images=RecordingPublisher())
+    log = stage_of(result, "cart", Stage.IMAGE).log_path
+    assert log is not None
+    assert log.read_text() == "inputs not shipped yet\nassembled\n"
 
 
 def test_the_image_stage_without_a_registry_fails_saying_so(tmp_path):
