@@ -23,6 +23,23 @@ def tool_table(env: Mapping[str, str]) -> list[tuple[str, str, str | None, str]]
     return rows
 
 
+def release_tools(env: Mapping[str, str]) -> list[tuple[str, str, str | None, str]]:
+    """(part, tool, path or None, install hint) for what `release` needs beyond toolchains."""
+    from pipelines.images.debian import TOOL_HINT as DEBIAN_HINT
+    from pipelines.registry.server import BINARY, INSTALL_HINT
+
+    needs = [
+        ("registry", BINARY, INSTALL_HINT + "; only without --registry"),
+        ("bases", "apt-get", DEBIAN_HINT),
+        ("bases", "apt-cache", DEBIAN_HINT),
+        ("bases", "dpkg-deb", DEBIAN_HINT),
+        ("gitops", "git", "apt-get install git"),
+    ]
+    return [
+        (part, tool, shutil.which(tool, path=env.get("PATH")), hint) for part, tool, hint in needs
+    ]
+
+
 def doctor(root: Path, settings: Settings, env: Mapping[str, str], out: TextIO) -> int:
     print(f"repository: {root}", file=out)
     print("settings:", file=out)
@@ -36,6 +53,13 @@ def doctor(root: Path, settings: Settings, env: Mapping[str, str], out: TextIO) 
         else:
             missing += 1
             print(f"  MISSING  {language:<10} {tool:<14} {hint}", file=out)
+    print("tools (release):", file=out)
+    for part, tool, path, hint in release_tools(env):
+        if path:
+            print(f"  ok       {part:<10} {tool:<14} {path}", file=out)
+        else:
+            missing += 1
+            print(f"  MISSING  {part:<10} {tool:<14} {hint}", file=out)
     try:
         import dagger  # noqa: F401
 

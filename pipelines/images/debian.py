@@ -39,7 +39,7 @@ PRUNED = (
     "usr/share/locale",
     "usr/share/gdb",
 )
-_TOOL_HINT = "it comes with apt/dpkg on Debian and Ubuntu: build bases on a Debian 12 host"
+TOOL_HINT = "it comes with apt/dpkg on Debian and Ubuntu: build bases on a Debian 12 host"
 
 
 class BaseImageError(CommerceCiError):
@@ -117,7 +117,7 @@ class Apt:
         for name in ("apt-get", "apt-cache", "dpkg-deb"):
             found = shutil.which(name, path=path)
             if found is None:
-                raise ToolMissingError(name, _TOOL_HINT)
+                raise ToolMissingError(name, TOOL_HINT)
             tools[name] = found
         state_dir.mkdir(parents=True, exist_ok=True)
         status = state_dir / "dpkg-status-empty"

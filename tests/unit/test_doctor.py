@@ -18,3 +18,12 @@ def test_doctor_names_each_setting_origin_and_each_missing_tool(tmp_path):
     assert "(env COMMERCE_CI_FAIL_ON)" in text
     assert "MISSING  go         go" in text
     assert "tool(s) missing" in text
+
+
+def test_doctor_lists_what_release_needs_beyond_the_toolchains(tmp_path):
+    settings = resolve({}, {}, tmp_path, tmp_path)
+    out = io.StringIO()
+    doctor(tmp_path, settings, {"PATH": str(tmp_path)}, out)
+    text = out.getvalue()
+    assert "MISSING  registry   docker-registry apt-get install docker-registry" in text
+    assert "MISSING  bases      dpkg-deb" in text
