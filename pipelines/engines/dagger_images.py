@@ -215,11 +215,18 @@ def image_container(
         ctr = ctr.with_registry_auth(registry, login.username, login.secret)
     ctr = ctr.from_(base_ref)
     include, exclude = copy_filters(runtime, dev_packages)
+    # Every file's mtime is the commit time, as in the local engine's layer, so that unchanged
+    # inputs give unchanged layers whenever the build ran.
+    epoch = int(config.created.timestamp())
     ctr = ctr.with_directory(
-        APP_DIR, workspace.directory(service.path), include=include, exclude=exclude
+        APP_DIR,
+        workspace.directory(service.path).with_timestamps(epoch),
+        include=include,
+        exclude=exclude,
     )
     for source, dest in runtime.assets:
-        ctr = ctr.with_directory(f"{APP_DIR}/{dest.strip('/')}", workspace.directory(source))
+        folder = workspace.directory(source).with_timestamps(epoch)
+        ctr = ctr.with_directory(f"{APP_DIR}/{dest.strip('/')}", folder)
     ctr = ctr.with_workdir(config.workdir or APP_DIR)
     if config.user:
         ctr = ctr.with_user(config.user)

@@ -172,7 +172,12 @@ def test_a_go_image_is_the_base_then_the_binary_under_app_run_as_nonroot(catalog
     assert calls(ctr, "withDirectory") == [
         {
             "path": "/app",
-            "source": [*chain(_workspace()), ("directory", {"path": "services/go-svc"})],
+            "source": [
+                *chain(_workspace()),
+                ("directory", {"path": "services/go-svc"}),
+                # every file's mtime is the commit time (2024-05-01T12:00:00Z)
+                ("withTimestamps", {"timestamp": 1714564800}),
+            ],
             "include": ["bin/go-svc"],
         }
     ]
