@@ -219,7 +219,11 @@ def test_a_node_image_leaves_out_dev_packages_and_carries_the_protos(catalog):
     ]
     assert protos == {
         "path": "/app/proto",
-        "source": [*chain(_workspace()), ("directory", {"path": "proto"})],
+        "source": [
+            *chain(_workspace()),
+            ("directory", {"path": "proto"}),
+            ("withTimestamps", {"timestamp": 1714564800}),
+        ],
     }
     env = [(c["name"], c["value"]) for c in calls(ctr, "withEnvVariable")]
     assert env == [("NODE_ENV", "production"), ("PROTO_DIR", "/app/proto"), ("PORT", "8080")]
