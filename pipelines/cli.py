@@ -307,7 +307,7 @@ def _publisher(
     from pipelines.toolchains.base import ToolchainOptions
 
     offline = ToolchainOptions(offline_vulndb=settings.vuln_db is not None)
-    return LocalPublisher(image, root, offline)
+    return LocalPublisher(image, root, offline, layer_cache=settings.cache_dir / "layers")
 
 
 def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:

@@ -60,11 +60,18 @@ def _logger(path: Path) -> Callable[[str], None]:
 
 class LocalPublisher:
     def __init__(
-        self, settings: ImageSettings, root: Path, options: ToolchainOptions | None = None
+        self,
+        settings: ImageSettings,
+        root: Path,
+        options: ToolchainOptions | None = None,
+        *,
+        layer_cache: Path | None = None,
     ) -> None:
         self.settings = settings
         self.root = root
         self.options = options or ToolchainOptions()
+        #: Compressed service layers by tar digest: a rebuild of the same files skips gzip.
+        self.layer_cache = layer_cache
         self._lock = threading.Lock()
         self._clients: dict[str, RegistryClient] = {}
         self._bases: dict[str, BaseImage] = {}
@@ -178,7 +185,11 @@ class LocalPublisher:
         base = self.base(runtime.base)
         write(f"base {runtime.base}: {base.repository}@{base.manifest.digest}")
         recipe = image_recipe(service, runtime, self.root, self.settings.meta)
-        layer = build_layer(recipe.entries, epoch=int(self.settings.meta.created.timestamp()))
+        layer = build_layer(
+            recipe.entries,
+            epoch=int(self.settings.meta.created.timestamp()),
+            cache_dir=self.layer_cache,
+        )
         image = assemble(base, layer, recipe.config)
         self._built[service.name] = _Built(image, digest)
         write(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import stat
 import tarfile
 from collections.abc import Mapping
@@ -132,10 +133,13 @@ def build_layer(
     owner: Owner = ROOT,
     media_type: str = OCI_LAYER_GZIP,
     compresslevel: int = COMPRESS_LEVEL,
+    cache_dir: Path | None = None,
 ) -> Layer:
     """A gzip'd tar of `entries` (image path -> content), reproducible byte for byte.
 
-    `epoch` is every entry's mtime; pass the commit time, not the wall clock.
+    `epoch` is every entry's mtime; pass the commit time, not the wall clock. With `cache_dir`,
+    the compressed bytes are kept under the tar's own digest: compressing is most of the cost of
+    a layer, and the same tar at the same level always compresses to the same bytes.
     """
     if epoch < 0:
         raise ValueError("epoch must be a non-negative Unix time")
@@ -160,6 +164,56 @@ def build_layer(
                     with entry.content.open("rb") as handle:
                         tar.addfile(info, handle)
     raw = tar_bytes.getvalue()
+    diff_id = sha256_digest(raw)
+    cached = _cached(cache_dir, diff_id, compresslevel)
+    if cached is not None:
+        return Layer(cached, sha256_digest(cached), diff_id, len(cached), media_type)
+    data = _gzip(raw, compresslevel)
+    _store(cache_dir, diff_id, compresslevel, data)
+    return Layer(
+        data=data,
+        digest=sha256_digest(data),
+        diff_id=diff_id,
+        size=len(data),
+        media_type=media_type,
+    )
+
+
+def _cache_prefix(diff_id: str, compresslevel: int) -> str:
+    return f"{diff_id.removeprefix('sha256:')}.gz{compresslevel}."
+
+
+def _cached(cache_dir: Path | None, diff_id: str, compresslevel: int) -> bytes | None:
+    """Cache entries are named `<tar digest>.gz<level>.<gzip digest>`: an entry whose bytes do
+    not hash to its name (truncated, damaged) is not trusted, at the cost of one sha256."""
+    if cache_dir is None or not cache_dir.is_dir():
+        return None
+    prefix = _cache_prefix(diff_id, compresslevel)
+    for path in cache_dir.glob(prefix + "*"):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if sha256_digest(data).removeprefix("sha256:") == path.name[len(prefix) :]:
+            return data
+    return None
+
+
+def _store(cache_dir: Path | None, diff_id: str, compresslevel: int, data: bytes) -> None:
+    if cache_dir is None:
+        return
+    name = _cache_prefix(diff_id, compresslevel) + sha256_digest(data).removeprefix("sha256:")
+    path = cache_dir / name
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f".{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next build some time
+
+
+def _gzip(raw: bytes, compresslevel: int) -> bytes:
     compressed = io.BytesIO()
     # GzipFile (not gzip.compress) writes its own header: no file name, mtime 0, and the same
     # OS byte on every platform and Python version.
@@ -168,14 +222,7 @@ def build_layer(
     ) as stream:
         for start in range(0, len(raw), _CHUNK):
             stream.write(raw[start : start + _CHUNK])
-    data = compressed.getvalue()
-    return Layer(
-        data=data,
-        digest=sha256_digest(data),
-        diff_id=sha256_digest(raw),
-        size=len(data),
-        media_type=media_type,
-    )
+    return compressed.getvalue()
 
 
 def sha256_digest(data: bytes) -> str:

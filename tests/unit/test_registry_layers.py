@@ -90,3 +90,20 @@ def test_host_files_keep_only_the_executable_bit_not_their_times(tmp_path: Path)
 def test_paths_escaping_the_root_are_rejected(path: str) -> None:
     with pytest.raises(ValueError, match="relative path"):
         build_layer({path: b"x"}, epoch=EPOCH)
+
+
+def test_a_layer_cache_gives_the_same_layer_without_compressing_again(tmp_path):
+    files = {"app/a.bin": bytes(range(256)) * 64}
+    first = build_layer(files, epoch=EPOCH, cache_dir=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    assert cached.read_bytes() == first.data
+    assert build_layer(files, epoch=EPOCH, cache_dir=tmp_path) == first
+
+
+def test_a_damaged_cache_entry_is_not_trusted(tmp_path):
+    files = {"app/a.bin": b"payload" * 100}
+    first = build_layer(files, epoch=EPOCH, cache_dir=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    cached.write_bytes(first.data[:-8])
+    assert build_layer(files, epoch=EPOCH, cache_dir=tmp_path) == first
+    assert cached.read_bytes() == first.data  # written again, whole
