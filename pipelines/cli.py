@@ -347,7 +347,9 @@ def cmd_release(args: argparse.Namespace, env: Mapping[str, str], root: Path) ->
     vulndb = _vulndb(settings)
     version = check_version(args.release_version)
     target_from(settings)  # a bad --registry fails before anything is started
-    remote, workdir = resolve_remote(args, env, root, _stderr)
+    # Seeding the embedded remote is a handful of git commands; the run says where it writes.
+    remote, workdir = resolve_remote(args, env, root, lambda _line: None)
+    _stderr(f"gitops: {remote.url} ({remote.branch})")
     with embedded_target(settings, _engine_env(env, root)) as target:
         publisher = _publisher(settings, env, root, target, version)
         try:

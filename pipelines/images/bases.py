@@ -37,6 +37,7 @@ from pipelines.registry.layers import (
     LayerDir,
     LayerFile,
     LayerSymlink,
+    Owner,
     build_layer,
 )
 from pipelines.registry.reference import Reference
@@ -308,9 +309,7 @@ def _extras(spec: BaseSpec, root: Path, packages: Sequence[DebPackage]) -> dict[
         "usr/lib/ssl/cert.pem": LayerSymlink(f"/{CA_BUNDLE}"),
         "usr/lib/ssl/certs": LayerSymlink("/etc/ssl/certs"),
         "tmp": LayerDir(0o1777),
-        # build_layer gives every entry one owner, so the home folder cannot be 65532's own;
-        # sticky and world-writable (like /tmp) still lets the non-root user write there.
-        "home/nonroot": LayerDir(0o1777),
+        "home/nonroot": LayerDir(0o700, owner=Owner(NONROOT_UID, NONROOT_UID)),
     }
     for package in packages:
         extras[f"var/lib/dpkg/status.d/{package.name}"] = _status(package)

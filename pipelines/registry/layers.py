@@ -25,16 +25,27 @@ _CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
+class Owner:
+    """Numeric owner of explicit entries; implicit parent directories stay root's."""
+
+    uid: int = 0
+    gid: int = 0
+
+
+@dataclass(frozen=True)
 class LayerFile:
     """A regular file: inline bytes or a host file read at build time."""
 
     content: bytes | Path
     mode: int = 0o644
+    #: This entry's owner, instead of the layer's (a home directory, say).
+    owner: Owner | None = None
 
 
 @dataclass(frozen=True)
 class LayerDir:
     mode: int = 0o755
+    owner: Owner | None = None
 
 
 @dataclass(frozen=True)
@@ -44,14 +55,6 @@ class LayerSymlink:
 
 Entry = LayerFile | LayerDir | LayerSymlink
 EntryInput = Entry | bytes | str | Path
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Numeric owner of explicit entries; implicit parent directories stay root's."""
-
-    uid: int = 0
-    gid: int = 0
 
 
 ROOT = Owner()
@@ -148,6 +151,8 @@ def build_layer(
     with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name, entry in sorted(_tar_entries(entries).items()):
             who = owner if name in explicit else ROOT
+            if isinstance(entry, LayerDir | LayerFile) and entry.owner is not None:
+                who = entry.owner
             if isinstance(entry, LayerDir):
                 tar.addfile(_info(name, tarfile.DIRTYPE, entry.mode, epoch, who))
             elif isinstance(entry, LayerSymlink):

@@ -164,6 +164,8 @@ def test_the_static_base_has_users_certificates_and_zones_a_go_binary_finds(
     )
     assert "nonroot:x:65532:" in (rootfs.path / "etc/group").read_text()
     assert (rootfs.path / "tmp").stat().st_mode & 0o7777 == 0o1777
+    home = (rootfs.path / "home" / "nonroot").stat()
+    assert (home.st_uid, home.st_gid, home.st_mode & 0o7777) == (65532, 65532, 0o700)
     bundle = (rootfs.path / "etc/ssl/certs/ca-certificates.crt").read_text()
     assert bundle.count("BEGIN CERTIFICATE") > 100
     source = tmp_path / "probe" / "main.go"

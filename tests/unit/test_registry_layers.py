@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.registry import LayerFile, LayerSymlink, Owner, build_layer
+from pipelines.registry import LayerDir, LayerFile, LayerSymlink, Owner, build_layer
 from pipelines.registry.layers import files_from_directory
 
 EPOCH = 1_714_566_600
@@ -107,3 +107,17 @@ def test_a_damaged_cache_entry_is_not_trusted(tmp_path):
     cached.write_bytes(first.data[:-8])
     assert build_layer(files, epoch=EPOCH, cache_dir=tmp_path) == first
     assert cached.read_bytes() == first.data  # written again, whole
+
+
+def test_an_entry_may_have_its_own_owner():
+    layer = build_layer(
+        {
+            "home/nonroot": LayerDir(0o700, owner=Owner(65532, 65532)),
+            "app/a": b"x",
+        },
+        epoch=EPOCH,
+    )
+    owners = {m.name: (m.uid, m.gid, m.mode) for m in members(layer.data)}
+    assert owners["home/nonroot"] == (65532, 65532, 0o700)
+    assert owners["app/a"][:2] == (0, 0)
+    assert owners["home"][:2] == (0, 0)
