@@ -185,3 +185,23 @@ def test_images_lists_what_the_registry_holds_for_the_service(repo, released, re
     assert [row["digest"] for row in rows] == [image["digest"]]
     assert "inputs-" + image["input_digest"].removeprefix("sha256:") in rows[0]["tags"]
     assert rows[0]["repository"] == f"{registry.address}/commerce/go-svc"
+
+
+def test_run_with_image_stages_pushes_under_the_registry_prefix(repo, released, registry):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "COMMERCE_CI_REGISTRY_USERNAME": registry.username,
+        "COMMERCE_CI_REGISTRY_PASSWORD": registry.password,
+    }
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    argv = [sys.executable, "-m", "pipelines.cli", "--root", str(repo), "run", "go-svc"]
+    argv += ["--stages", "build,image,push", "--registry", f"{registry.address}/team"]
+    argv += ["--base-registry", registry.address, "--report-dir", str(repo / "reports-run")]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    image = _report(repo, "reports-run")["services"]["go-svc"]["image"]
+    assert image["ref"].startswith(f"{registry.address}/team/commerce/go-svc:")
+    released_image = _report(repo, "reports-one")["services"]["go-svc"]["image"]
+    # The same inputs on the same base: the same image, byte for byte, under another name.
+    assert image["digest"] == released_image["digest"]
