@@ -143,6 +143,15 @@ def cmd_bases(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> i
     if unknown:
         raise ConfigError("KIND", None, f"unknown base {unknown[0]!r}; one of {BASE_KINDS}")
     kinds = args.kinds or list(BASE_KINDS)
+    if settings.registry is None and settings.base_registry is not None:
+        # Only the base registry is named: push there, no need for a target registry.
+        target = RegistryTarget.parse(
+            settings.base_registry, _origin(settings, "base_registry"), "base_registry"
+        )
+        ensure_bases(
+            image_settings(settings, env, root, target), kinds, settings.cache_dir, _stderr
+        )
+        return ExitCode.OK
     with embedded_target(settings, env) as target:
         image = image_settings(settings, env, root, target)
         ensure_bases(image, kinds, settings.cache_dir, _stderr)

@@ -20,6 +20,7 @@ from pipelines.images.inputs import input_digest, input_tag
 from pipelines.images.publisher import ImageRecord
 from pipelines.images.recipe import ImageError, image_recipe
 from pipelines.registry.client import RegistryClient
+from pipelines.registry.errors import RegistryNotFound
 from pipelines.registry.image import AssembledImage, BaseImage, assemble, pull_base, push_image
 from pipelines.registry.layers import build_layer
 from pipelines.registry.reference import Reference
@@ -128,7 +129,14 @@ class LocalPublisher:
                 repository = base_repository(kind, self.settings.base_target.prefix)
                 client = self.base_client()
                 reference = Reference(client.registry, repository, BASE_TAG)
-                self._bases[kind] = pull_base(client, reference)
+                try:
+                    self._bases[kind] = pull_base(client, reference)
+                except RegistryNotFound:
+                    target = self.settings.base_target
+                    raise ImageError(
+                        f"runtime base {reference} not found; publish it with "
+                        f"`commerce-ci bases {kind} --base-registry {target}`"
+                    ) from None
             return self._bases[kind]
 
     # -- the stages ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pipelines.catalog import load_catalog
 from pipelines.images.bases import publish_base
 from pipelines.images.config import ImageSettings, RegistryTarget
 from pipelines.images.local import LocalPublisher
-from pipelines.images.recipe import ImageMeta
+from pipelines.images.recipe import ImageError, ImageMeta
 from pipelines.toolchains import toolchain_for
 
 NAMES = ("go-a", "go-b", "go-c")
@@ -113,3 +113,13 @@ def test_a_rebuild_of_unchanged_inputs_gives_the_same_digests_and_uploads_nothin
         again = _publish_all(second, repo, tmp_path / "log.txt")
         assert second.target().bytes_uploaded == 0
     assert again == digests
+
+
+def test_a_missing_runtime_base_says_how_to_publish_it(repo, tmp_path, basic_registry):
+    settings = _settings(basic_registry, basic_registry, None)
+    catalog = load_catalog(repo)
+    service = catalog.get("go-a")
+    assert service is not None
+    with LocalPublisher(settings, repo) as publisher, pytest.raises(ImageError) as error:
+        publisher.build_sync(service, toolchain_for(service), tmp_path / "log.txt")
+    assert "commerce-ci bases static --base-registry" in str(error.value)

@@ -205,3 +205,20 @@ def test_run_with_image_stages_pushes_under_the_registry_prefix(repo, released, 
     released_image = _report(repo, "reports-one")["services"]["go-svc"]["image"]
     # The same inputs on the same base: the same image, byte for byte, under another name.
     assert image["digest"] == released_image["digest"]
+
+
+def test_bases_publishes_a_runtime_base_where_it_is_told(repo, registry):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "COMMERCE_CI_REGISTRY_USERNAME": registry.username,
+        "COMMERCE_CI_REGISTRY_PASSWORD": registry.password,
+    }
+    argv = [sys.executable, "-m", "pipelines.cli", "--root", str(repo), "bases", "static"]
+    argv += ["--base-registry", f"{registry.address}/platform/runtime"]
+    argv += ["--cache-dir", str(PROJECT_ROOT / ".cache" / "commerce-ci")]  # shared .deb cache
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = registry.read("/v2/platform/runtime/static/manifests/bookworm")
+    assert manifest.json()["config"]["digest"].startswith("sha256:")
+    assert registry.password not in done.stdout + done.stderr
