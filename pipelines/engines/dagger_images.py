@@ -1,4 +1,4 @@
-"""The Dagger engine's image and push stages, and the engine's registry mirror configuration.
+"""The Dagger engine's image and push stages (its registry mirrors: `dagger_mirrors`).
 
 An image is the toolchain's runtime recipe applied with the container API: the runtime base
 (pinned by the digest the input digest covers, read through the mirror when one is set), the
@@ -10,22 +10,14 @@ registry HTTP, which works as well from inside a Dagger module as from the CLI.
 
 Engine calls go through three small methods (`_glob`, `_sync`, `_publish`): everything else is
 lazy query building, so tests check the exact chains without an engine, as for the steps.
-
-This module imports nothing outside the standard library at load time, because
-`python3 -m pipelines.engines.dagger_images engine-config` runs on a bare CI runner, before any
-Dagger engine exists, to write the mirror configuration the engine will start with.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import re
-import sys
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import dagger
@@ -41,126 +33,6 @@ if TYPE_CHECKING:
 
 #: Every image is built for the platform the clusters run, whatever the runner is.
 PLATFORM = "linux/amd64"
-
-# --- the engine's registry mirrors ------------------------------------------------------------
-
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
-_PATH = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
-
-
-class MirrorError(ValueError):
-    """A mirror setting that the engine would reject or misread."""
-
-
-def parse_mirror(text: str) -> tuple[str, str]:
-    """`REGISTRY=MIRROR[/PATH]` -> (registry, mirror); hosts only, no scheme.
-
-    A path after the mirror's host is a repository prefix (an ECR pull-through cache keeps
-    Docker Hub under `<prefix>/`), which BuildKit's mirror resolution supports.
-    """
-    registry, sep, mirror = text.strip().partition("=")
-    if not sep or not registry or not mirror:
-        raise MirrorError(f"{text!r}: expected REGISTRY=MIRROR[/PATH]")
-    if "://" in registry or "://" in mirror:
-        raise MirrorError(f"{text!r}: hosts only, without a scheme")
-    host, _, path = mirror.strip("/").partition("/")
-    if not _HOST.match(registry) or not _HOST.match(host):
-        raise MirrorError(f"{text!r}: not a registry host")
-    if path and not _PATH.match(path):
-        raise MirrorError(f"{text!r}: {path!r} is not a repository path")
-    return registry.lower(), mirror.strip("/")
-
-
-def engine_config(
-    mirrors: Mapping[str, Sequence[str]], existing: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """`engine.json` (Dagger >= 0.19) with `registries.<registry>.mirrors` set.
-
-    Other settings of an existing file, and other registries, are kept: the file may carry
-    settings this run does not own.
-    """
-    config = dict(existing or {})
-    registries = dict(config.get("registries") or {})
-    for registry, hosts in sorted(mirrors.items()):
-        entry = dict(registries.get(registry) or {})
-        entry["mirrors"] = list(hosts)
-        registries[registry] = entry
-    config["registries"] = registries
-    return config
-
-
-def engine_toml(mirrors: Mapping[str, Sequence[str]]) -> str:
-    """The same as BuildKit-style `engine.toml`, for a runner started by hand
-    (`_EXPERIMENTAL_DAGGER_RUNNER_HOST`), which reads that file only."""
-    lines: list[str] = []
-    for registry, hosts in sorted(mirrors.items()):
-        listed = ", ".join(json.dumps(h) for h in hosts)
-        lines += [f"[registry.{json.dumps(registry)}]", f"  mirrors = [{listed}]", ""]
-    return "\n".join(lines)
-
-
-def _mirrors(pairs: Sequence[str]) -> dict[str, list[str]]:
-    mirrors: dict[str, list[str]] = {}
-    for pair in pairs:
-        registry, mirror = parse_mirror(pair)
-        mirrors.setdefault(registry, []).append(mirror)
-    return mirrors
-
-
-def write_engine_config(path: Path, mirrors: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """Merge the mirrors into the engine.json at `path` (created with its folder if missing)."""
-    existing: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            existing = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise MirrorError(f"{path}: not JSON ({exc})") from None
-        if not isinstance(existing, dict):
-            raise MirrorError(f"{path}: not a JSON object")
-    config = engine_config(mirrors, existing)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return config
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python3 -m pipelines.engines.dagger_images",
-        description="Write the Dagger engine's registry mirrors (before the engine starts).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    config = sub.add_parser("engine-config", help="engine.json (or engine.toml) with mirrors")
-    config.add_argument(
-        "--mirror",
-        action="append",
-        required=True,
-        metavar="REGISTRY=MIRROR[/PATH]",
-        help="e.g. docker.io=123456789012.dkr.ecr.eu-west-1.amazonaws.com/commerce-docker-hub",
-    )
-    config.add_argument("--file", type=Path, help="engine.json to merge into (default: stdout)")
-    config.add_argument("--format", choices=("json", "toml"), default="json")
-    args = parser.parse_args(argv)
-    try:
-        mirrors = _mirrors(args.mirror)
-        if args.format == "toml":
-            text = engine_toml(mirrors)
-        elif args.file is not None:
-            write_engine_config(args.file, mirrors)
-            return 0
-        else:
-            text = json.dumps(engine_config(mirrors), indent=2, sort_keys=True) + "\n"
-    except MirrorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.file is not None:
-        args.file.parent.mkdir(parents=True, exist_ok=True)
-        args.file.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
-
 
 # --- the image chain --------------------------------------------------------------------------
 
@@ -494,7 +366,3 @@ class DaggerPublisher:
             input_digest=built.input_digest,
             tags=tags,
         )
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -465,10 +465,10 @@ def _engine_config_command() -> list[str]:
 def test_the_engine_mirror_step_runs_on_a_bare_python_and_writes_the_mirror(
     tmp_path: Path,
 ) -> None:
-    from pipelines.engines.dagger_images import engine_config
+    from pipelines.engines.dagger_mirrors import engine_config
 
     argv = _engine_config_command()
-    assert argv[:3] == ["python3", "-m", "pipelines.engines.dagger_images"]
+    assert argv[:3] == ["python3", "-m", "pipelines.engines.dagger_mirrors"]
     cache = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/commerce-docker-hub"
     env = {"PATH": os.environ["PATH"], "DOCKER_HUB_CACHE": cache, "HOME": str(tmp_path)}
     values = {"XDG_CONFIG_HOME:-$HOME/.config": f"{tmp_path}/.config", **env}
@@ -477,7 +477,7 @@ def test_the_engine_mirror_step_runs_on_a_bare_python_and_writes_the_mirror(
     ]
     # -S: no site-packages, so the step cannot depend on anything but the standard library.
     result = subprocess.run(
-        [sys.executable, "-S", "-m", "pipelines.engines.dagger_images", *expanded],
+        [sys.executable, "-S", "-m", "pipelines.engines.dagger_mirrors", *expanded],
         cwd=ROOT,
         env=env,
         capture_output=True,

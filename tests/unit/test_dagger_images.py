@@ -1,4 +1,4 @@
-"""The Dagger engine's image and push stages, and the engine's registry mirror configuration.
+"""The Dagger engine's image and push stages.
 
 Image chains are read from the SDK's lazy queries, as the step chains are. The publisher runs
 against real registries (Debian's docker-registry: an upstream and a proxy-mode mirror) for
@@ -9,7 +9,6 @@ everything that is registry HTTP (bases, input-digest lookups); only the three e
 from __future__ import annotations
 
 import dataclasses
-import json
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,15 +26,10 @@ from pipelines.engines.dagger import DaggerEngine
 from pipelines.engines.dagger_images import (
     PLATFORM,
     DaggerPublisher,
-    MirrorError,
     RegistryLogin,
     authenticated,
     copy_filters,
-    engine_config,
-    engine_toml,
     image_container,
-    main,
-    parse_mirror,
     published_digest,
 )
 from pipelines.images.config import ImageSettings, RegistryTarget
@@ -79,66 +73,6 @@ def fields(obj: Any) -> list[str]:
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog(FIXTURES)
-
-
-# --- the engine's registry mirrors ------------------------------------------------------------
-
-
-def test_a_mirror_is_registry_equals_host_with_an_optional_repository_path():
-    assert parse_mirror(f"docker.io={ECR}/commerce-docker-hub") == (
-        "docker.io",
-        f"{ECR}/commerce-docker-hub",
-    )
-    assert parse_mirror("Docker.IO=127.0.0.1:5001/") == ("docker.io", "127.0.0.1:5001")
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["docker.io", "docker.io=", "=mirror.example", "docker.io=https://mirror.example", "a b=c"],
-)
-def test_a_malformed_mirror_is_refused(text):
-    with pytest.raises(MirrorError):
-        parse_mirror(text)
-
-
-def test_engine_json_maps_each_registry_to_its_mirrors_and_keeps_other_settings():
-    existing = {"logLevel": "warn", "registries": {"ghcr.io": {"mirrors": ["m.example"]}}}
-
-    config = engine_config({"docker.io": [f"{ECR}/commerce-docker-hub"]}, existing)
-
-    assert config == {
-        "logLevel": "warn",
-        "registries": {
-            "ghcr.io": {"mirrors": ["m.example"]},
-            "docker.io": {"mirrors": [f"{ECR}/commerce-docker-hub"]},
-        },
-    }
-    assert existing["registries"] == {"ghcr.io": {"mirrors": ["m.example"]}}
-
-
-def test_engine_toml_says_the_same_for_a_runner_started_by_hand():
-    text = engine_toml({"docker.io": ["mirror.example/hub"]})
-
-    assert text == '[registry."docker.io"]\n  mirrors = ["mirror.example/hub"]\n'
-
-
-def test_the_command_merges_into_an_existing_engine_json(tmp_path, capsys):
-    path = tmp_path / "dagger" / "engine.json"
-    path.parent.mkdir()
-    path.write_text(json.dumps({"logLevel": "debug"}))
-
-    code = main(["engine-config", "--mirror", "docker.io=mirror.example", "--file", str(path)])
-
-    assert code == 0
-    assert json.loads(path.read_text()) == {
-        "logLevel": "debug",
-        "registries": {"docker.io": {"mirrors": ["mirror.example"]}},
-    }
-
-
-def test_the_command_refuses_a_bad_mirror_with_exit_code_2(capsys):
-    assert main(["engine-config", "--mirror", "docker.io=https://x.example"]) == 2
-    assert "without a scheme" in capsys.readouterr().err
 
 
 # --- the image chain --------------------------------------------------------------------------
