@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipelines.reports.junit import TestTotals
 from pipelines.reports.run_report import run_status
 from pipelines.results import RunResult, Status
-from pipelines.steps import CHECK_STAGES
+from pipelines.steps import CHECK_STAGES, Stage
 
 _WORDS = {
     Status.PASSED: "passed",
@@ -30,6 +30,24 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
+def _stages(result: RunResult) -> list[Stage]:
+    """The check stages always, then whichever later stages the run had, in pipeline order."""
+    ran = {stage.stage for service in result.services for stage in service.stages}
+    return [stage for stage in Stage if stage in CHECK_STAGES or stage in ran]
+
+
+def _images(result: RunResult) -> dict[str, str]:
+    """Service -> short image digest, from what the image stages added to the report."""
+    services = result.extra.get("services")
+    images: dict[str, str] = {}
+    if isinstance(services, dict):
+        for name, keys in services.items():
+            image = keys.get("image") if isinstance(keys, dict) else None
+            if isinstance(image, dict) and image.get("digest"):
+                images[name] = "`" + str(image["digest"]).removeprefix("sha256:")[:12] + "`"
+    return images
+
+
 def render_summary(
     result: RunResult,
     tests: TestTotals | None = None,
@@ -44,17 +62,31 @@ def render_summary(
         + (f", revision `{result.revision[:12]}`" if result.revision else "")
         + f", {format_duration(result.duration_s)}",
         "",
-        "| service | language | " + " | ".join(CHECK_STAGES) + " | duration |",
-        "|---|---|" + "---|" * len(CHECK_STAGES) + "---:|",
+    ]
+    stages = _stages(result)
+    images = _images(result)
+    columns = [str(stage) for stage in stages] + (["image"] if images else [])
+    lines += [
+        "| service | language | " + " | ".join(columns) + " | duration |",
+        "|---|---|" + "---|" * len(columns) + "---:|",
     ]
     for service in result.services:
         by_stage = {s.stage: s for s in service.stages}
         cells = [_cell(service.name), _cell(service.language)]
-        for stage in CHECK_STAGES:
+        for stage in stages:
             found = by_stage.get(stage)
             cells.append(_WORDS[found.status] if found else "-")
+        if images:
+            cells.append(images.get(service.name, "-"))
         cells.append(format_duration(service.duration_s))
         lines.append("| " + " | ".join(cells) + " |")
+    gitops = result.extra.get("gitops")
+    if isinstance(gitops, dict) and gitops.get("commit"):
+        lines += [
+            "",
+            f"GitOps: `{str(gitops['commit'])[:12]}` on `{_cell(str(gitops.get('remote')))}` "
+            f"({_cell(str(gitops.get('branch')))}), {len(gitops.get('files') or [])} file(s).",
+        ]
     if tests is not None and tests.tests:
         lines += [
             "",

@@ -51,6 +51,31 @@ def test_table_has_a_row_per_service_with_each_stage_status() -> None:
     ]
 
 
+def test_a_release_adds_its_stages_the_image_digest_and_the_gitops_commit() -> None:
+    digest = "sha256:" + "ab" * 32
+    cart = ServiceResult(
+        "cart",
+        "go",
+        "services/cart",
+        tuple(StageResult("cart", stage, Status.PASSED) for stage in Stage),
+    )
+    result = RunResult(
+        "local",
+        100.0,
+        110.0,
+        (cart,),
+        extra={
+            "services": {"cart": {"image": {"ref": "r/cart:x@" + digest, "digest": digest}}},
+            "gitops": {"remote": "/g.git", "branch": "main", "commit": "c" * 40, "files": ["a"]},
+        },
+    )
+    text = render_summary(result)
+    header, row = _table_rows(text)
+    assert header[2:-1] == [*(str(stage) for stage in Stage), "image"]
+    assert row[-2] == "`" + "ab" * 6 + "`"
+    assert "GitOps: `cccccccccccc` on `/g.git` (main), 1 file(s)." in text
+
+
 def test_failures_are_listed_with_reasons_escaped_for_markdown() -> None:
     text = render_summary(_result())
     assert "### Failures" in text
