@@ -24,6 +24,7 @@ from pipelines.events import (
     StageStarted,
     StepStarted,
 )
+from pipelines.logs import append_line
 from pipelines.results import RunResult, ServiceResult, StageResult, Status, StepOutcome
 from pipelines.steps import CHECK_STAGES, IMAGE_STAGES, Stage, Step
 from pipelines.toolchains.base import Toolchain, ToolchainOptions
@@ -138,8 +139,7 @@ class _ServiceRun:
             missing = self.engine.missing_tools(step)
             if missing:
                 status, reason = Status.FAILED, _missing_tool_reason(missing, self.toolchain)
-                with open(log_path, "a", encoding="utf-8") as log:
-                    log.write(reason + "\n")
+                append_line(log_path, reason)
                 break
             self.sink.emit(StepStarted(name, stage, step.name, self._display(step)))
             outcome = await self.engine.run_step(step, self.service, self.ctx, log_path)
@@ -178,8 +178,7 @@ class _ServiceRun:
         try:
             record = await images.lookup(self.service, self.toolchain, log_path)
         except CommerceCiError as exc:
-            with open(log_path, "a", encoding="utf-8") as log:
-                log.write(f"cache lookup failed, building: {exc}\n")
+            append_line(log_path, f"cache lookup failed, building: {exc}")
             return None
         self.image = record
         return record
@@ -194,8 +193,7 @@ class _ServiceRun:
             reason = await self._publish(stage, log_path)
         except CommerceCiError as exc:
             status, reason = Status.FAILED, str(exc)
-            with open(log_path, "a", encoding="utf-8") as log:
-                log.write(reason + "\n")
+            append_line(log_path, reason)
         return StageResult(
             service=self.service.name,
             stage=stage,
@@ -361,8 +359,7 @@ async def _commit(
             gitops = await options.release.commit([r.manifest for r in ready.values()], log_path)
         except CommerceCiError as exc:
             status, reason = Status.FAILED, str(exc)
-            with open(log_path, "a", encoding="utf-8") as log:
-                log.write(reason + "\n")
+            append_line(log_path, reason)
     updated: dict[str, ServiceResult] = {}
     for name, service in results.items():
         if name in ready:

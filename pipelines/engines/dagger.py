@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from pipelines.errors import CommerceCiError, ConfigError, ToolMissingError
+from pipelines.logs import append_line
 from pipelines.results import StepOutcome
 from pipelines.steps import REPORT_DIR, ROOT, VULNDB, Step, cache_path
 
@@ -309,8 +310,7 @@ class DaggerEngine:
 
 
 def _not_run(step: Step, log_path: Path, error: str) -> StepOutcome:
-    with log_path.open("a", encoding="utf-8") as log:
-        log.write(f"!! {step.name}: {error}\n")
+    append_line(log_path, f"!! {step.name}: {error}")
     return StepOutcome(step, None, 0.0, log_path, error=error)
 
 

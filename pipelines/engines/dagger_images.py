@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.logs import append_line
+
 if TYPE_CHECKING:
     import dagger
 
@@ -138,11 +140,6 @@ def published_digest(published: str) -> str:
 class _Built:
     container: dagger.Container
     input_digest: str
-
-
-def _append(log: Path, line: str) -> None:
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(line.rstrip("\n") + "\n")
 
 
 class DaggerPublisher:
@@ -317,7 +314,7 @@ class DaggerPublisher:
             files = await self.present_files(service, runtime)
             digest = await anyio.to_thread.run_sync(self._input_digest, service, toolchain)
             base_ref = await anyio.to_thread.run_sync(self.base_ref, runtime.base)
-            _append(log, f"base {runtime.base}: {base_ref}")
+            append_line(log, f"base {runtime.base}: {base_ref}")
             ctr = self.container(service, toolchain, files, base_ref)
             await self._sync(ctr)
         except dagger.QueryError as exc:
@@ -325,7 +322,8 @@ class DaggerPublisher:
                 f"{service.path}: the Dagger engine could not build the image: {exc}"
             ) from exc
         self._built[service.name] = _Built(ctr, digest)
-        _append(log, f"assembled {service.name}: {len(files)} paths under /app (input {digest})")
+        paths = f"{len(files)} paths under /app"
+        append_line(log, f"assembled {service.name}: {paths} (input {digest})")
         # The engine names the digest only when it publishes.
         return ImageRecord(ref=None, digest="", input_digest=digest)
 
@@ -353,7 +351,7 @@ class DaggerPublisher:
             for tag in tags:
                 published = await self._publish(ctr, self.repository_ref(service, tag))
                 digests.append(published_digest(published))
-                _append(log, f"published {self.repository_ref(service, tag, digests[-1])}")
+                append_line(log, f"published {self.repository_ref(service, tag, digests[-1])}")
         except dagger.QueryError as exc:
             raise ImageError(
                 f"{service.path}: the Dagger engine could not push the image: {exc}"

@@ -21,12 +21,8 @@ from pipelines.gitops.errors import GitOpsError
 from pipelines.gitops.git import GitOpsRemote
 from pipelines.gitops.values import set_image, values_path
 from pipelines.images.publisher import ImageRecord
+from pipelines.logs import append_line
 from pipelines.registry.reference import Reference
-
-
-def _append(log: Path, line: str) -> None:
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(line.rstrip("\n") + "\n")
 
 
 @dataclass(frozen=True)
@@ -64,15 +60,15 @@ class ReleaseWriter:
         tmp = out.with_name(out.name + ".tmp")
         tmp.write_text(rendered, encoding="utf-8")
         tmp.replace(out)
-        _append(log, f"{relpath}: image {update.repository}:{update.tag}@{update.digest}")
+        append_line(log, f"{relpath}: image {update.repository}:{update.tag}@{update.digest}")
         return update
 
     def commit_sync(self, updates: Sequence[ImageUpdate], log: Path) -> dict[str, Any]:
         options = GitOpsOptions(
-            workdir=self.workdir, environ=self.environ, log=lambda line: _append(log, line)
+            workdir=self.workdir, environ=self.environ, log=lambda line: append_line(log, line)
         )
         result = write_back(self.remote, updates, options=options)
-        _append(log, f"{result.commit[:12]} {result.subject or '(nothing to change)'}")
+        append_line(log, f"{result.commit[:12]} {result.subject or '(nothing to change)'}")
         return {**result.to_report(), "changed": result.changed}
 
     async def manifest(self, service: Service, record: ImageRecord, log: Path) -> ImageUpdate:

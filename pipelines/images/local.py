@@ -7,8 +7,8 @@ set. Registry calls block, so they run in worker threads.
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from pipelines.images.config import BASE_TAG, ImageSettings, base_repository
 from pipelines.images.inputs import input_digest, input_tag
 from pipelines.images.publisher import ImageRecord
 from pipelines.images.recipe import ImageError, image_recipe
+from pipelines.logs import append_line
 from pipelines.registry.client import RegistryClient
 from pipelines.registry.errors import RegistryNotFound
 from pipelines.registry.image import AssembledImage, BaseImage, assemble, pull_base, push_image
@@ -49,14 +50,6 @@ class _BaseBlobs:
             if key not in self._blobs:
                 self._blobs[key] = self.client.get_blob(repository, digest)
             return self._blobs[key]
-
-
-def _logger(path: Path) -> Callable[[str], None]:
-    def log(line: str) -> None:
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(line.rstrip("\n") + "\n")
-
-    return log
 
 
 class LocalPublisher:
@@ -163,7 +156,7 @@ class LocalPublisher:
         return str(Reference(self.settings.target.registry, repository, tag, digest))
 
     def lookup_sync(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
-        write = _logger(log)
+        write = functools.partial(append_line, log)
         digest = self._input_digest(service, toolchain)
         tag = input_tag(digest)
         repository = self.settings.repository(service)
@@ -187,7 +180,7 @@ class LocalPublisher:
         )
 
     def build_sync(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
-        write = _logger(log)
+        write = functools.partial(append_line, log)
         runtime = toolchain.runtime(service)
         digest = self.input_digest_of(service, toolchain)
         base = self.base(runtime.base)
@@ -207,7 +200,7 @@ class LocalPublisher:
         return ImageRecord(ref=None, digest=image.digest, input_digest=digest)
 
     def push_sync(self, service: Service, log: Path) -> ImageRecord:
-        write = _logger(log)
+        write = functools.partial(append_line, log)
         built = self._built.get(service.name)
         if built is None:
             raise ImageError(f"{service.path}: push needs the image stage first")
