@@ -34,6 +34,7 @@ from pipelines.steps import (
 
 if TYPE_CHECKING:
     from pipelines.catalog import Catalog, Service
+    from pipelines.engines.base import RunContext
     from pipelines.results import RunResult
     from pipelines.scheduler import RunOptions
 
@@ -226,6 +227,21 @@ def _vulndb(settings: Settings) -> Path | None:
     return vulndb
 
 
+def _run_context(
+    settings: Settings, env: Mapping[str, str], root: Path, vulndb: Path | None = None
+) -> RunContext:
+    from pipelines.engines.base import RunContext
+
+    return RunContext(
+        root=root,
+        cache_dir=settings.cache_dir,
+        report_dir=settings.report_dir,
+        vulndb=vulndb,
+        env=_engine_env(env, root),
+        step_timeout_s=settings.step_timeout,
+    )
+
+
 def _execute(
     services: Sequence[Service],
     settings: Settings,
@@ -236,21 +252,12 @@ def _execute(
     """Run `options` on the configured engine with live progress; write every report."""
     import anyio
 
-    from pipelines.engines.base import RunContext
     from pipelines.reports import write_reports
     from pipelines.reports.progress import make_sink
     from pipelines.reports.telemetry import export_spans
     from pipelines.scheduler import run_services
 
-    engine_env = _engine_env(env, root)
-    ctx = RunContext(
-        root=root,
-        cache_dir=settings.cache_dir,
-        report_dir=settings.report_dir,
-        vulndb=settings.vuln_db,
-        env=engine_env,
-        step_timeout_s=settings.step_timeout,
-    )
+    ctx = _run_context(settings, env, root, settings.vuln_db)
     sink = make_sink(sys.stderr, env, sys.stderr.isatty())
     if not services:
         print("nothing to run: no service selected", file=sys.stderr)
@@ -262,7 +269,7 @@ def _execute(
         else:
             from pipelines.engines.local import LocalEngine
 
-            engine = LocalEngine(engine_env)
+            engine = LocalEngine(ctx.env)
             result = anyio.run(run_services, services, engine, ctx, options, sink)
     finally:
         sink.close()
@@ -412,24 +419,16 @@ def _build(
     """The build stage of `services` on the local engine, with the usual progress."""
     import anyio
 
-    from pipelines.engines.base import RunContext
     from pipelines.engines.local import LocalEngine
     from pipelines.reports.progress import make_sink
     from pipelines.scheduler import RunOptions, run_services
     from pipelines.steps import Stage
 
-    engine_env = _engine_env(env, root)
-    ctx = RunContext(
-        root=root,
-        cache_dir=settings.cache_dir,
-        report_dir=settings.report_dir,
-        env=engine_env,
-        step_timeout_s=settings.step_timeout,
-    )
+    ctx = _run_context(settings, env, root)
     options = RunOptions(stages=(Stage.BUILD,), jobs=settings.jobs)
     sink = make_sink(sys.stderr, env, sys.stderr.isatty())
     try:
-        result = anyio.run(run_services, services, LocalEngine(engine_env), ctx, options, sink)
+        result = anyio.run(run_services, services, LocalEngine(ctx.env), ctx, options, sink)
     finally:
         sink.close()
     return ExitCode.STAGE_FAILED if result.failed else ExitCode.OK
