@@ -344,9 +344,8 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
 def cmd_release(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.gitops.cli import resolve_remote
     from pipelines.gitops.release import ReleaseWriter
-    from pipelines.images.cli import embedded_target, ensure_bases, target_from
+    from pipelines.images.cli import embedded_target, ensure_bases_for, target_from
     from pipelines.images.config import check_version
-    from pipelines.toolchains import toolchain_for
 
     settings = from_args(args, env, root)
     catalog = _catalog(root, settings)
@@ -360,8 +359,7 @@ def cmd_release(args: argparse.Namespace, env: Mapping[str, str], root: Path) ->
     with embedded_target(settings, _engine_env(env, root)) as target:
         publisher = _publisher(settings, env, root, target, version)
         try:
-            kinds = {toolchain_for(s).runtime(s).base for s in services}
-            ensure_bases(publisher.settings, kinds, settings.cache_dir, _stderr)
+            ensure_bases_for(publisher.settings, services, settings.cache_dir, _stderr)
             writer = ReleaseWriter(
                 remote=remote,
                 env_name=args.env_name,

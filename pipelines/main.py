@@ -218,13 +218,10 @@ async def run_release(
 
 def _publish_bases(image: ImageSettings, root: Path, names: Sequence[str], cache_dir: Path) -> None:
     from pipelines.catalog import load_catalog
-    from pipelines.images.cli import ensure_bases
-    from pipelines.toolchains import toolchain_for
+    from pipelines.images.cli import ensure_bases_for
 
-    services = load_catalog(root).select(names, source="--services") if names else None
-    chosen = services if services is not None else list(load_catalog(root))
-    kinds = {toolchain_for(s).runtime(s).base for s in chosen}
-    ensure_bases(image, kinds, cache_dir, lambda line: print(line, file=sys.stderr))
+    services = load_catalog(root).select(names, source="--services")
+    ensure_bases_for(image, services, cache_dir, lambda line: print(line, file=sys.stderr))
 
 
 def _check_settings(fail_on: str, jobs: int) -> None:

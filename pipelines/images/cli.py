@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.errors import ConfigError, ExitCode
 from pipelines.images.config import (
@@ -24,6 +25,9 @@ from pipelines.images.config import (
     credentials_for,
 )
 from pipelines.settings import Settings, add_flags, from_args
+
+if TYPE_CHECKING:
+    from pipelines.catalog import Service
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
 
@@ -133,6 +137,19 @@ def ensure_bases(
     credentials = image.base_credentials if image.bases else image.credentials
     with RegistryClient(target.registry, credentials, retry=image.retry) as client:
         publish_bases(client, sorted(set(kinds)), cache_dir, prefix=target.prefix, log=log)
+
+
+def ensure_bases_for(
+    image: ImageSettings,
+    services: Iterable[Service],
+    cache_dir: Path,
+    log: Callable[[str], None],
+) -> None:
+    """The runtime bases these services' images start from, published where missing."""
+    from pipelines.toolchains import toolchain_for
+
+    kinds = {toolchain_for(service).runtime(service).base for service in services}
+    ensure_bases(image, kinds, cache_dir, log)
 
 
 def cmd_bases(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
