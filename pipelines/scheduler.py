@@ -190,7 +190,7 @@ class _ServiceRun:
         started_at, started = time.time(), time.monotonic()
         status, reason = Status.PASSED, None
         try:
-            reason = await self._publish(stage, log_path)
+            await self._publish(stage, log_path)
         except CommerceCiError as exc:
             status, reason = Status.FAILED, str(exc)
             append_line(log_path, reason)
@@ -205,7 +205,7 @@ class _ServiceRun:
             reason=reason,
         )
 
-    async def _publish(self, stage: Stage, log_path: Path) -> str | None:
+    async def _publish(self, stage: Stage, log_path: Path) -> None:
         from pipelines.images.recipe import ImageError
 
         images, release = self.options.images, self.options.release
@@ -213,16 +213,14 @@ class _ServiceRun:
             raise ImageError(f"the {stage} stage needs a registry (--registry HOST[/PREFIX])")
         if stage is Stage.IMAGE and images is not None:
             self.image = await images.build(self.service, self.toolchain, log_path)
-            return None
-        if stage is Stage.PUSH and images is not None:
+        elif stage is Stage.PUSH and images is not None:
             self.image = await images.push(self.service, log_path)
-            return None
-        if stage is Stage.MANIFEST:
+        elif stage is Stage.MANIFEST:
             if release is None or self.image is None or self.image.ref is None:
                 raise ImageError("the manifest stage needs a pushed image (image and push stages)")
             self.manifest = await release.manifest(self.service, self.image, log_path)
-            return None
-        raise ImageError(f"the {stage} stage is run once for the whole run, not per service")
+        else:
+            raise ImageError(f"the {stage} stage is run once for the whole run, not per service")
 
     def cached(self, stage: Stage, record: ImageRecord) -> StageResult:
         now = time.time()
