@@ -137,6 +137,12 @@ class Settings:
         except KeyError:
             raise AttributeError(name) from None
 
+    def source(self, name: str) -> str:
+        """Where a value came from, as a user names it in an error: the flag itself for a
+        flag (`--registry`), else its origin (`env COMMERCE_CI_REGISTRY`, the file...)."""
+        origin = self.values[name].origin
+        return BY_NAME[name].flag if origin == "flag" else origin
+
 
 def _read_file(root: Path) -> dict[str, Any]:
     path = root / CONFIG_FILE

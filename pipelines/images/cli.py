@@ -63,17 +63,11 @@ def add_parsers(
     return {"images": cmd_images, "bases": cmd_bases}
 
 
-def _origin(settings: Settings, name: str) -> str:
-    """Where a setting came from, as a user would name it (the flag itself for a flag)."""
-    origin = settings.values[name].origin
-    return "--" + name.replace("_", "-") if origin == "flag" else origin
-
-
 def target_from(settings: Settings) -> RegistryTarget | None:
     value = settings.registry
     if value is None:
         return None
-    return RegistryTarget.parse(value, _origin(settings, "registry"), "registry")
+    return RegistryTarget.parse(value, settings.source("registry"), "registry")
 
 
 def image_settings(
@@ -86,13 +80,13 @@ def image_settings(
     meta, short = commit_meta(root, version)
     bases = None
     if settings.base_registry is not None:
-        origin = _origin(settings, "base_registry")
+        origin = settings.source("base_registry")
         bases = RegistryTarget.parse(settings.base_registry, origin, "base_registry")
         if not bases.prefix:
             bases = RegistryTarget(bases.registry, "commerce-ci/base")
     mirror = None
     if settings.base_mirror is not None:
-        origin = _origin(settings, "base_mirror")
+        origin = settings.source("base_mirror")
         mirror_target = RegistryTarget.parse(settings.base_mirror, origin, "base_mirror")
         if mirror_target.prefix:
             raise ConfigError(origin, "base_mirror", "a mirror is HOST[:PORT], without a prefix")
@@ -163,7 +157,7 @@ def cmd_bases(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> i
     if settings.registry is None and settings.base_registry is not None:
         # Only the base registry is named: push there, no need for a target registry.
         target = RegistryTarget.parse(
-            settings.base_registry, _origin(settings, "base_registry"), "base_registry"
+            settings.base_registry, settings.source("base_registry"), "base_registry"
         )
         ensure_bases(
             image_settings(settings, env, root, target), kinds, settings.cache_dir, _stderr

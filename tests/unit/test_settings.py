@@ -51,3 +51,12 @@ def test_bad_choice_lists_the_choices(tmp_path):
     with pytest.raises(ConfigError) as info:
         resolve({"engine": "docker"}, {}, tmp_path, tmp_path)
     assert "must be one of local, dagger" in str(info.value)
+
+
+def test_a_values_source_names_the_flag_itself_or_its_origin(tmp_path):
+    from pipelines.settings import resolve
+
+    settings = resolve({"jobs": "3"}, {"COMMERCE_CI_FAIL_ON": "high"}, tmp_path, tmp_path)
+    assert settings.source("jobs") == "--jobs"
+    assert settings.source("fail_on") == "env COMMERCE_CI_FAIL_ON"
+    assert settings.source("engine") == "default"
