@@ -22,6 +22,7 @@ from pipelines.gitops.cli import GITOPS_SETTINGS
 from pipelines.gitops.cli import add_parsers as add_gitops_parsers
 from pipelines.images.cli import IMAGE_SETTINGS
 from pipelines.images.cli import add_parsers as add_image_parsers
+from pipelines.reports.html.cli import add_parsers as add_report_parsers
 from pipelines.settings import Settings, add_flags, from_args
 from pipelines.steps import (
     CHECK_STAGES,
@@ -133,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(shop, ["jobs", "report_dir", "cache_dir", "step_timeout", "services_dir"])
 
     sub.add_parser("doctor", help="show settings, and which tools each language needs and has")
-    for name, handler in {**add_gitops_parsers(sub), **add_image_parsers(sub)}.items():
+    added = {**add_gitops_parsers(sub), **add_image_parsers(sub), **add_report_parsers(sub)}
+    for name, handler in added.items():
         sub.choices[name].set_defaults(handler=handler)
     for name, handler in COMMANDS.items():
         sub.choices[name].set_defaults(handler=handler)

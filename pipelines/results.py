@@ -53,6 +53,9 @@ class StageResult:
     reason: str | None = None
     steps: tuple[StepOutcome, ...] = ()
     reports: tuple[Path, ...] = ()
+    #: When the stage could have started (its service was submitted, or its previous stage
+    #: ended): `started_at - queued_at` is time spent waiting (job slot, cache lookup).
+    queued_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class ServiceResult:
     language: str
     path: str
     stages: tuple[StageResult, ...] = ()
+    #: When the service was submitted to the scheduler, and when it got a job slot (`--jobs`).
+    queued_at: float = 0.0
+    started_at: float = 0.0
 
     @property
     def status(self) -> Status:

@@ -281,7 +281,9 @@ async def run_services(
         )
         stages: list[StageResult] = []
         blocked: str | None = None
+        queued_at = ready = time.time()
         async with limiter:
+            slot_at = time.time()
             shipped = await run.lookup() if stop.by is None or options.keep_going else None
             for stage in per_service:
                 if blocked is None and stop.by is not None and not options.keep_going:
@@ -295,10 +297,12 @@ async def run_services(
                     if result.status is Status.FAILED:
                         blocked = f"{stage} failed"
                         stop.by = stop.by or f"{service.name} {stage}"
+                result = replace(result, queued_at=ready)
+                ready = max(ready, result.finished_at)
                 stages.append(result)
                 sink.emit(StageFinished(result))
         results[service.name] = ServiceResult(
-            service.name, service.language, service.path, tuple(stages)
+            service.name, service.language, service.path, tuple(stages), queued_at, slot_at
         )
 
     async with anyio.create_task_group() as tg:
@@ -370,6 +374,7 @@ async def _commit(
                 finished_at=time.time(),
                 log_path=log_path,
                 reason=reason,
+                queued_at=max((s.finished_at for s in service.stages), default=started_at),
             )
         else:
             why = "no manifest to commit" if service.status is not Status.FAILED else "failed"

@@ -41,6 +41,9 @@ def _stage(stage: StageResult, report_dir: Path) -> dict[str, Any]:
         "log": relative_to(stage.log_path, report_dir),
         "findings": stage.findings,
         "reason": stage.reason,
+        "queued_at": iso_time(stage.queued_at),
+        "started_at": iso_time(stage.started_at),
+        "finished_at": iso_time(stage.finished_at),
     }
 
 
@@ -50,6 +53,8 @@ def _service(service: ServiceResult, report_dir: Path) -> dict[str, Any]:
         "path": service.path,
         "status": str(service.status),
         "duration_s": round(service.duration_s, 3),
+        "queued_at": iso_time(service.queued_at),
+        "started_at": iso_time(service.started_at),
         "stages": {str(s.stage): _stage(s, report_dir) for s in service.stages},
     }
 

@@ -53,6 +53,7 @@ def render_summary(
     tests: TestTotals | None = None,
     findings: int | None = None,
     warnings: tuple[str, ...] = (),
+    html: str | None = None,
 ) -> str:
     status = run_status(result)
     lines = [
@@ -63,6 +64,12 @@ def render_summary(
         + f", {format_duration(result.duration_s)}",
         "",
     ]
+    if html:
+        lines += [
+            f"HTML report (waterfall, failures, tests, findings): [{html}]({html}), "
+            "next to this summary in the reports folder (the CI artifact).",
+            "",
+        ]
     stages = _stages(result)
     images = _images(result)
     columns = [str(stage) for stage in stages] + (["image"] if images else [])

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.reports import junit, sarif
+from pipelines.reports.details import findings_summary, tests_summary
 from pipelines.reports.files import report_files, unmatched_reports, write_atomic
+from pipelines.reports.html import write_html_report
 from pipelines.reports.run_report import build_report, json_default
 from pipelines.reports.summary import render_summary
 from pipelines.results import RunResult, ServiceResult
@@ -26,6 +28,8 @@ class ReportPaths:
     junit: Path
     sarif: Path
     summary: Path
+    #: The self-contained HTML page (index.html), rendered from report.json alone.
+    html: Path | None = None
     #: The file the summary was appended to (`$GITHUB_STEP_SUMMARY`), when there was one.
     step_summary: Path | None = None
 
@@ -98,19 +102,25 @@ def write_reports(result: RunResult, report_dir: Path, env: Mapping[str, str]) -
     warnings = tuple(_unmatched(result.services) + test_warnings + finding_warnings)
 
     doc = build_report(result, report_dir, warnings)
+    doc["tests"] = tests_summary(suites)
+    doc["findings"] = findings_summary(findings_log)
     paths = ReportPaths(
         json=report_dir / "report.json",
         junit=report_dir / "junit.xml",
         sarif=report_dir / "findings.sarif",
         summary=report_dir / "summary.md",
+        html=report_dir / "index.html",
     )
     body = json.dumps(doc, indent=2, default=json_default) + "\n"
     write_atomic(paths.json, body.encode())
     write_atomic(paths.junit, junit.render_junit(suites))
     write_atomic(paths.sarif, (json.dumps(findings_log, indent=2) + "\n").encode())
+    write_html_report(json.loads(body), paths.json)
 
     findings = sum(len(run.get("results") or []) for run in findings_log["runs"])
-    summary = render_summary(result, junit.totals(s for _, s in suites), findings, warnings)
+    summary = render_summary(
+        result, junit.totals(s for _, s in suites), findings, warnings, html="index.html"
+    )
     write_atomic(paths.summary, summary.encode())
 
     step_summary = env.get("GITHUB_STEP_SUMMARY")
@@ -118,5 +128,5 @@ def write_reports(result: RunResult, report_dir: Path, env: Mapping[str, str]) -
         target = Path(step_summary)
         with target.open("a", encoding="utf-8") as handle:
             handle.write(summary)
-        return ReportPaths(paths.json, paths.junit, paths.sarif, paths.summary, target)
+        return ReportPaths(paths.json, paths.junit, paths.sarif, paths.summary, paths.html, target)
     return paths

@@ -55,7 +55,7 @@ def _report(tmp_path: Path, result: RunResult | None = None) -> dict:
 
 def test_top_level_describes_the_run(tmp_path: Path) -> None:
     doc = _report(tmp_path)
-    assert {k: doc[k] for k in doc if k != "services"} == {
+    assert {k: doc[k] for k in doc if k not in ("services", "tests", "findings")} == {
         "version": 1,
         "engine": "local",
         "revision": "abc123",
@@ -74,6 +74,9 @@ def test_each_stage_has_status_duration_log_findings_and_reason(tmp_path: Path) 
         "log": "logs/cart/test.log",
         "findings": 0,
         "reason": "2 tests failed",
+        "queued_at": None,
+        "started_at": "2026-01-01T00:00:02.500000Z",
+        "finished_at": "2026-01-01T00:00:06.500000Z",
     }
     assert stages["lint"]["status"] == "skipped"
     assert stages["lint"]["log"] is None
@@ -141,6 +144,7 @@ def test_reports_are_replaced_whole_and_leave_no_temp_files(tmp_path: Path) -> N
     assert json.loads((tmp_path / "report.json").read_text())["version"] == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [
         "findings.sarif",
+        "index.html",
         "junit.xml",
         "report.json",
         "summary.md",
