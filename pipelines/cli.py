@@ -405,7 +405,8 @@ def cmd_shop(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> in
     )
     with Shop(catalog, shop_settings) as shop:
         shop.up(args.services)
-        print(f"traces: {shop.receiver.endpoint if shop.receiver else '-'}", file=sys.stderr)
+        traces = shop.receiver.endpoint if shop.receiver else "-"
+        print(f"traces: {traces} (open it: recent traces, a waterfall each)", file=sys.stderr)
         for service in shop.services:
             print(f"  {service.name:<18} {shop.url(service.name)}", file=sys.stderr)
         print(f"logs: {shop_settings.workdir / 'logs'}; Ctrl-C stops the shop", file=sys.stderr)

@@ -25,6 +25,12 @@ class ReceivedSpan:
     service: str
     kind: int
     status_code: int
+    #: Wall-clock start and end in nanoseconds since the epoch (for the trace pages).
+    start_ns: int = 0
+    end_ns: int = 0
+    status_message: str = ""
+    #: The span's attributes as (key, text) pairs, in the order they were sent.
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 def _attribute(attributes: Any, key: str) -> str:
@@ -32,6 +38,11 @@ def _attribute(attributes: Any, key: str) -> str:
         if attribute.key == key:
             return attribute.value.string_value
     return ""
+
+
+def _value_text(value: Any) -> str:
+    which = value.WhichOneof("value")
+    return "" if which is None else str(getattr(value, which))
 
 
 def decode_traces(body: bytes) -> list[ReceivedSpan]:
@@ -55,6 +66,10 @@ def decode_traces(body: bytes) -> list[ReceivedSpan]:
                         service=service,
                         kind=span.kind,
                         status_code=span.status.code,
+                        start_ns=span.start_time_unix_nano,
+                        end_ns=span.end_time_unix_nano,
+                        status_message=span.status.message,
+                        attributes=tuple((a.key, _value_text(a.value)) for a in span.attributes),
                     )
                 )
     return spans
@@ -81,6 +96,17 @@ class OtlpReceiver:
                     self.rfile.readline()
                     return b"".join(chunks)
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def do_GET(self) -> None:
+                """The trace list (/) and one trace's waterfall (/traces/<id>)."""
+                from pipelines.shop.trace_pages import render_get
+
+                status, body = render_get(self.path, receiver.traces())
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def do_POST(self) -> None:
                 body = self._body()
