@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import websocket
 from conftest import require_tool
 
@@ -150,9 +149,3 @@ def chromium(profile: Path, width: int = 1400, height: int = 900) -> Iterator[Pa
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Page]:
-    with chromium(tmp_path / "chromium-profile") as page:
-        yield page

@@ -148,7 +148,7 @@ def render_trace(trace_id: str, spans: Sequence[ReceivedSpan]) -> bytes:
         f'<p><a href="/">&larr; all traces</a></p><h1>Trace <code>{trace_id}</code></h1>'
         f"<p class=meta>{len(spans)} span(s) across {len(services)} service(s): "
         f"{escape(', '.join(services))} · {format_seconds((end - start) / 1e9)}</p>"
-        + render_legend(critical=False)
+        + render_legend(critical=False, spans=True)
         + render_waterfall(trace_bars(spans), "service: span")
         + "<h2>Spans</h2>"
         + "".join(details)

@@ -119,7 +119,15 @@ def _row(bar: Bar, total: float) -> str:
     )
 
 
-def render_legend(critical: bool = True) -> str:
+def render_legend(critical: bool = True, spans: bool = False) -> str:
+    """The colour key: run statuses, or span statuses (`spans`) for a trace."""
+    if spans:
+        items = [("l-ok", "ok / unset"), ("l-bad", "error")]
+        return (
+            '<div class="wf-legend">'
+            + "".join(f'<span class="{c}">{escape(t)}</span>' for c, t in items)
+            + "</div>"
+        )
     items = [
         ("l-ok", "ran, passed"),
         ("l-bad", "failed"),

@@ -8,15 +8,22 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import Page, browser  # noqa: F401  (browser is a fixture)
+from chromium import Page, chromium
 from conftest import PROJECT_ROOT, SHARED
 
 CLI = [sys.executable, "-m", "pipelines.cli"]
 ROWS = """[...document.querySelectorAll('.wf-row[data-kind="stage"]')].map(r => [
   r.dataset.service, r.dataset.stage, r.dataset.status, parseFloat(r.dataset.duration)])"""
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Page]:
+    with chromium(tmp_path / "chromium-profile") as page:
+        yield page
 
 
 def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -113,7 +120,8 @@ def test_a_failing_run_lists_the_failure_first_with_its_reason_and_log(
     assert browser.evaluate("document.getElementById('run-status').textContent") == "failed"
     first = browser.evaluate("document.querySelector('h2').id")
     assert first == "failures"
-    failure = browser.evaluate("""(() => { const r = document.querySelector('.failures tr[data-stage]');
+    failure = browser.evaluate("""(() => {
+        const r = document.querySelector('.failures tr[data-stage]');
         return [r.dataset.service, r.dataset.stage, r.querySelector('.reason').textContent,
                 r.querySelector('a').getAttribute('href')]; })()""")
     assert failure[:2] == ["broken", "build"]
