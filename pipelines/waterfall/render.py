@@ -30,7 +30,8 @@ WATERFALL_CSS = """
 .wf-axis .wf-track { height: 1.6em; }
 .wf-tick { position: absolute; top: 0; bottom: 0; border-left: 1px solid #d0d7de;
   padding-left: 3px; color: #57606a; font-size: 11px; white-space: nowrap; }
-.wf-row { border-bottom: 1px solid #f0f2f4; }
+.wf-row { border-bottom: 1px solid #f0f2f4; content-visibility: auto;
+  contain-intrinsic-size: auto 1.7em; }
 .wf-row:hover { background: #f6f8fa; }
 .wf-row[data-kind="service"], .wf-row[data-depth="0"] { background: #fbfcfd; font-weight: 600; }
 .wf-label { padding: 2px 6px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
