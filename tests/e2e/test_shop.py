@@ -177,6 +177,33 @@ def test_one_trace_spans_every_service_the_order_crossed(shop, order):
     assert services >= TRACED
 
 
+def test_the_receiver_shows_the_order_trace_as_pages(shop, order, tmp_path: Path):
+    """The `traces:` address `shop up` prints: the order's trace in the list, and its page
+    with a span row from every service it crossed, loaded in headless Chromium."""
+    from chromium import chromium
+
+    def order_trace():
+        for trace_id, spans in shop.receiver.traces().items():
+            if {s.service for s in spans} >= TRACED:
+                return trace_id
+        return None
+
+    trace_id = eventually(order_trace, timeout_s=60)
+    with chromium(tmp_path / "chromium-profile") as page:
+        page.goto(shop.receiver.endpoint + "/")
+        listed = page.evaluate("[...document.querySelectorAll('tr[data-trace]')]"
+                               ".map(r => r.dataset.trace)")  # fmt: skip
+        assert trace_id in listed
+        page.goto(f"{shop.receiver.endpoint}/traces/{trace_id}")
+        services = page.evaluate(
+            """[...document.querySelectorAll('.wf-row[data-kind="span"]')]
+            .map(r => r.dataset.service)"""
+        )
+        assert set(services) >= TRACED
+        page.screenshot(tmp_path / "order-trace.png")
+        assert page.errors == []
+
+
 def test_the_load_generator_shops_for_a_while_without_errors(shop, order, tmp_path: Path):
     service = shop.catalog.get("load-generator")
     assert service is not None
