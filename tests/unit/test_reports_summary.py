@@ -120,3 +120,15 @@ def test_without_github_step_summary_only_the_report_file_is_written(tmp_path: P
     paths = write_reports(_result(), tmp_path, env={})
     assert paths.step_summary is None
     assert "| cart | go |" in paths.summary.read_text()
+
+
+def test_the_summary_links_the_html_report_next_to_it(tmp_path: Path) -> None:
+    paths = write_reports(_result(), tmp_path, env={})
+    assert paths.html == tmp_path / "index.html" and paths.html.is_file()
+    assert "[index.html](index.html)" in paths.summary.read_text()
+
+
+def test_the_step_summary_stays_markdown(tmp_path: Path) -> None:
+    step = tmp_path / "step.md"
+    write_reports(_result(), tmp_path / "reports", env={"GITHUB_STEP_SUMMARY": str(step)})
+    assert "<html" not in step.read_text() and "| service |" in step.read_text()
