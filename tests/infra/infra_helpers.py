@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kube_version import KUBE_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = ROOT / "terraform"
@@ -30,9 +31,6 @@ _INSTALLERS = {
     "promtool": "scripts/tools.d/30-infra-promtool.sh (Debian package prometheus)",
     "helm": "scripts/tools.d/50-helm.sh (go install helm.sh/helm/v3)",
 }
-
-#: The EKS version terraform/envs/*/terraform.tfvars pin; charts are rendered for it.
-KUBE_VERSION = "1.33.0"
 
 
 def tool(name: str) -> str:
