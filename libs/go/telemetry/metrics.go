@@ -20,13 +20,12 @@ const MetricsPortEnv = "METRICS_PORT"
 // as a pod needs; tests and local runs use 127.0.0.1).
 const MetricsHostEnv = "METRICS_HOST"
 
-// DefaultMetricsPort is the OpenTelemetry Prometheus exporter's customary port.
-const DefaultMetricsPort = "9464"
-
+// metricsAddr is where to serve /metrics, or "" when METRICS_PORT is unset: the chart always
+// sets it, and a local shop of several services on one host must not fight over one port.
 func metricsAddr(getenv func(string) string) string {
 	port := getenv(MetricsPortEnv)
 	if port == "" {
-		port = DefaultMetricsPort
+		return ""
 	}
 	return net.JoinHostPort(getenv(MetricsHostEnv), port)
 }

@@ -3,7 +3,9 @@ package telemetry
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,12 +46,36 @@ func TestMetricsEndpointAnswersInPrometheusTextFormat(t *testing.T) {
 	}
 }
 
+func TestSetupServesMetricsOnMetricsPort(t *testing.T) {
+	ctx := context.Background()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(lis.Addr().(*net.TCPAddr).Port)
+	_ = lis.Close()
+	env := map[string]string{MetricsHostEnv: "127.0.0.1", MetricsPortEnv: port}
+	shutdown, err := Setup(ctx, "svc", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = shutdown(ctx) }()
+	resp, err := http.Get("http://127.0.0.1:" + port + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /metrics = %d", resp.StatusCode)
+	}
+}
+
 func TestMetricsAddrComesFromTheChartsPort(t *testing.T) {
 	env := map[string]string{MetricsPortEnv: "9464"}
 	if got := metricsAddr(func(k string) string { return env[k] }); got != ":9464" {
 		t.Errorf("metricsAddr = %q", got)
 	}
-	if got := metricsAddr(func(string) string { return "" }); got != ":"+DefaultMetricsPort {
-		t.Errorf("default metricsAddr = %q", got)
+	if got := metricsAddr(func(string) string { return "" }); got != "" {
+		t.Errorf("metricsAddr without METRICS_PORT = %q, want no endpoint", got)
 	}
 }

@@ -32,7 +32,7 @@ const MetricInterval = 10 * time.Second
 type Shutdown func(context.Context) error
 
 // Setup installs the global tracer provider, meter provider and propagator, and serves the
-// meter provider's instruments for Prometheus on :$METRICS_PORT (default 9464) until Shutdown.
+// meter provider's instruments for Prometheus on :$METRICS_PORT (when set) until Shutdown.
 //
 // The exporters read the standard OTEL_EXPORTER_OTLP_* variables themselves; OTEL_SERVICE_NAME
 // and OTEL_RESOURCE_ATTRIBUTES override the default service name through the resource.
@@ -53,9 +53,11 @@ func Setup(ctx context.Context, serviceName string, getenv func(string) string) 
 	if err != nil {
 		return nil, fmt.Errorf("prometheus exporter: %w", err)
 	}
-	_, stopMetrics, err := ServeMetrics(metricsAddr(getenv), registry)
-	if err != nil {
-		return nil, fmt.Errorf("metrics endpoint: %w", err)
+	stopMetrics := func(context.Context) error { return nil }
+	if addr := metricsAddr(getenv); addr != "" {
+		if _, stopMetrics, err = ServeMetrics(addr, registry); err != nil {
+			return nil, fmt.Errorf("metrics endpoint: %w", err)
+		}
 	}
 	traceOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	metricOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(promReader)}
