@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kube_version import KUBE_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = ROOT / "terraform"
@@ -28,6 +29,7 @@ _INSTALLERS = {
     "checkov": "scripts/tools.d/30-infra-checkov.sh",
     "actionlint": "scripts/tools.d/30-infra-actionlint.sh",
     "promtool": "scripts/tools.d/30-infra-promtool.sh (Debian package prometheus)",
+    "helm": "scripts/tools.d/50-helm.sh (go install helm.sh/helm/v3)",
 }
 
 
@@ -51,6 +53,20 @@ def run(
     return subprocess.run(
         list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False
     )
+
+
+def render_chart(chart: Path, *args: str) -> list[dict[str, Any]]:
+    """What `helm template` renders for the pinned Kubernetes version, as Argo CD sees it."""
+    import yaml
+
+    argv = [tool("helm"), "template", chart.name, str(chart), "--kube-version", KUBE_VERSION]
+    result = run([*argv, *args], timeout=120)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def rendered_kind(chart: Path, kind: str) -> list[dict[str, Any]]:
+    return [obj for obj in render_chart(chart) if obj["kind"] == kind]
 
 
 # ---------------------------------------------------------------------------------------------

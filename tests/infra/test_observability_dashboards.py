@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 import yaml
-from infra_helpers import OBSERVABILITY_DIR
+from infra_helpers import OBSERVABILITY_DIR, rendered_kind
 
 COLLECTOR_VALUES = OBSERVABILITY_DIR / "otel-collector-values.yaml"
 DASHBOARDS = sorted((OBSERVABILITY_DIR / "dashboards").glob("*.json"))
-RULES = OBSERVABILITY_DIR / "templates" / "prometheusrule.yaml"
 
 #: Labels spanmetrics always sets, plus those of the resource the prometheus exporter converts.
 SPANMETRICS_LABELS = {
@@ -176,7 +175,7 @@ def test_delivery_dashboard_shows_runs_stage_durations_failure_rate_and_lead_tim
 
 def test_rule_expressions_use_only_known_metrics() -> None:
     known = produced_metrics(collector()) | OTHER_SOURCES
-    rule = yaml.safe_load(RULES.read_text())
+    (rule,) = rendered_kind(OBSERVABILITY_DIR, "PrometheusRule")
     recorded = {r["record"] for g in rule["spec"]["groups"] for r in g["rules"] if "record" in r}
     for group in rule["spec"]["groups"]:
         for r in group["rules"]:

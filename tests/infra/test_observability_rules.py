@@ -1,4 +1,8 @@
-"""Alert rules and scrape config: promtool accepts the rules, the CRD schemas accept the objects."""
+"""Alert rules and scrape config: promtool accepts the rules, the CRD schemas accept the objects.
+
+Everything is read from `helm template charts/observability`, as Argo CD renders it: the rules'
+Prometheus templates ({{ $labels.x }}) must survive Helm's own templating.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from infra_helpers import CRD_DIR, OBSERVABILITY_DIR, run, tool
+from infra_helpers import CRD_DIR, OBSERVABILITY_DIR, rendered_kind, run, tool
 
-RULES = OBSERVABILITY_DIR / "templates" / "prometheusrule.yaml"
-SERVICE_MONITORS = OBSERVABILITY_DIR / "templates" / "servicemonitor.yaml"
+
+def rendered_rule() -> dict[str, Any]:
+    (rule,) = rendered_kind(OBSERVABILITY_DIR, "PrometheusRule")
+    return rule
 
 
 def crd_schema(filename: str, kind: str) -> dict[str, Any]:
@@ -36,21 +42,28 @@ def rule_groups_file(tmp_path: Path, rule: dict[str, Any]) -> Path:
 
 
 def test_promtool_accepts_the_rule_groups(tmp_path: Path) -> None:
-    rule = yaml.safe_load(RULES.read_text())
+    rule = rendered_rule()
     result = run([tool("promtool"), "check", "rules", str(rule_groups_file(tmp_path, rule))])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
 
 
+def test_annotations_keep_prometheus_templates_after_helm_renders_them() -> None:
+    alerts = [r for g in rendered_rule()["spec"]["groups"] for r in g["rules"] if "alert" in r]
+    summary = next(a for a in alerts if a["alert"] == "ServiceHighErrorRate")["annotations"]
+    assert summary["summary"].startswith("{{ $labels.service_name }}")
+    assert "{{ $value | humanizePercentage }}" in summary["description"]
+
+
 def test_promtool_rejects_a_broken_expression(tmp_path: Path) -> None:
-    rule = yaml.safe_load(RULES.read_text())
+    rule = rendered_rule()
     rule["spec"]["groups"][1]["rules"][0]["expr"] = "sum by (service_name (rate(x[5m]))"
     result = run([tool("promtool"), "check", "rules", str(rule_groups_file(tmp_path, rule))])
     assert result.returncode != 0
 
 
 def test_alerts_cover_errors_latency_burn_restarts_and_argocd() -> None:
-    rule = yaml.safe_load(RULES.read_text())
+    rule = rendered_rule()
     alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"] if "alert" in r}
     assert {"ServiceHighErrorRate", "LatencySLOFastBurn", "LatencySLOSlowBurn",
             "PodRestartingOften", "ArgoCDAppDegraded"} <= set(alerts)  # fmt: skip
@@ -67,13 +80,13 @@ def test_alerts_cover_errors_latency_burn_restarts_and_argocd() -> None:
 
 
 def test_prometheus_rule_matches_the_operator_crd_schema() -> None:
-    rule = yaml.safe_load(RULES.read_text())
+    rule = rendered_rule()
     assert (rule["apiVersion"], rule["kind"]) == ("monitoring.coreos.com/v1", "PrometheusRule")
     validate(rule, crd_schema("monitoring.coreos.com_prometheusrules.yaml", "PrometheusRule"))
 
 
 def test_crd_schema_rejects_a_rule_without_expression() -> None:
-    rule = yaml.safe_load(RULES.read_text())
+    rule = rendered_rule()
     del rule["spec"]["groups"][1]["rules"][0]["expr"]
     with pytest.raises(jsonschema.ValidationError):
         validate(rule, crd_schema("monitoring.coreos.com_prometheusrules.yaml", "PrometheusRule"))
@@ -81,7 +94,7 @@ def test_crd_schema_rejects_a_rule_without_expression() -> None:
 
 def test_service_monitors_match_the_operator_crd_schema() -> None:
     schema = crd_schema("monitoring.coreos.com_servicemonitors.yaml", "ServiceMonitor")
-    monitors = [m for m in yaml.safe_load_all(SERVICE_MONITORS.read_text()) if m]
+    monitors = rendered_kind(OBSERVABILITY_DIR, "ServiceMonitor")
     assert {m["metadata"]["name"] for m in monitors} >= {"otel-collector"}
     for monitor in monitors:
         assert monitor["kind"] == "ServiceMonitor"
@@ -90,7 +103,7 @@ def test_service_monitors_match_the_operator_crd_schema() -> None:
 
 def test_crd_schema_rejects_a_malformed_service_monitor() -> None:
     schema = crd_schema("monitoring.coreos.com_servicemonitors.yaml", "ServiceMonitor")
-    monitor = next(m for m in yaml.safe_load_all(SERVICE_MONITORS.read_text()) if m)
+    monitor = rendered_kind(OBSERVABILITY_DIR, "ServiceMonitor")[0]
     monitor["spec"]["endpoints"] = "prom-metrics"
     with pytest.raises(jsonschema.ValidationError):
         validate(monitor, schema)

@@ -96,9 +96,10 @@ def test_the_platform_app_of_apps_covers_argocd_platform() -> None:
     source = root_objects()[("Application", "platform")]["spec"]["source"]
     assert source["path"] == "argocd/platform"
     projects = {o["metadata"]["name"]: o["spec"]["project"] for o in objects(ARGOCD / "platform")}
-    # The frontend-proxy is part of the shop, so it deploys under the services' project.
-    assert {p for name, p in projects.items() if name != "frontend-proxy"} == {"platform"}
-    assert projects["frontend-proxy"] == "commerce"
+    # The frontend-proxy and Redis are part of the shop, so they deploy under the services' project.
+    shop = {"frontend-proxy", "redis"}
+    assert {p for name, p in projects.items() if name not in shop} == {"platform"}
+    assert {projects[name] for name in shop} == {"commerce"}
 
 
 def _git_files_pattern() -> str:

@@ -1,11 +1,12 @@
 """charts/frontend-proxy: Envoy at the edge sends `/loadgen/` to Locust, the rest to the frontend.
 
-Real helm (scripts/tools.d/50-helm.sh) renders; built-in kinds are validated offline against the
-Kubernetes 1.31 schema (kubernetes-validate, strict) and the ServiceMonitor and the ArgoCD
-Application against their CRDs from ../shared/schemas/crds. No Envoy binary exists on these
-machines (none in Debian), so `envoy --mode validate` cannot run: the envoy.yaml inside the
-ConfigMap is parsed and its route table evaluated by a small resolver that follows Envoy's rules
-(first matching route wins; `prefix_rewrite` replaces the matched prefix).
+Real helm (scripts/tools.d/50-helm.sh) renders for the EKS version Terraform pins
+(tests/kube_version.py); built-in kinds are validated offline against that version's schema
+(kubernetes-validate, strict) and the ServiceMonitor and the ArgoCD Application against their
+CRDs from ../shared/schemas/crds. No Envoy binary exists on these machines (none in Debian), so
+`envoy --mode validate` cannot run: the envoy.yaml inside the ConfigMap is parsed and its route
+table evaluated by a small resolver that follows Envoy's rules (first matching route wins;
+`prefix_rewrite` replaces the matched prefix).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from conftest import PROJECT_ROOT, SHARED, require_tool
+from kube_version import KUBE_VERSION
 
 CHART = PROJECT_ROOT / "charts" / "frontend-proxy"
 SERVICE_CHART = PROJECT_ROOT / "charts" / "microservice"
@@ -34,7 +36,6 @@ PROJECTS = PROJECT_ROOT / "argocd" / "root" / "projects.yaml"
 SERVICE_SET = PROJECT_ROOT / "argocd" / "root" / "services.yaml"
 ENVS = PROJECT_ROOT / "argocd" / "envs"
 CRDS = SHARED / "schemas" / "crds"
-KUBE_VERSION = "1.31.0"
 RELEASE = "frontend-proxy"
 
 
@@ -535,11 +536,12 @@ def test_traces_start_at_the_proxy_and_go_to_the_services_collector() -> None:
     assert tracing["spawn_upstream_span"] is True
     assert tracing["random_sampling"]["value"] == 100
     collector = clusters(config)[typed["grpc_service"]["envoy_grpc"]["cluster_name"]]
-    # The same collector the services export to (charts/microservice's otel.endpoint).
+    # The same collector the services export to (charts/microservice's otel.endpoint), at its
+    # OTLP/gRPC port: Envoy's tracer speaks gRPC, the services' libraries OTLP/HTTP on 4318.
     endpoint = urlsplit(
         yaml.safe_load((SERVICE_CHART / "values.yaml").read_text())["otel"]["endpoint"]
     )
-    assert cluster_address(collector) == (endpoint.hostname, endpoint.port)
+    assert cluster_address(collector)[0] == endpoint.hostname
     assert cluster_address(collector) == (
         "opentelemetry-collector.observability.svc.cluster.local",
         4317,

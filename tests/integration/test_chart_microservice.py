@@ -1,8 +1,9 @@
 """charts/microservice renders valid, locked-down objects for every service in every environment.
 
-Real helm (scripts/tools.d/50-helm.sh) renders; built-in kinds are validated offline against the
-Kubernetes 1.31 schema (kubernetes-validate, strict: unknown fields fail) and the ServiceMonitor
-against the Prometheus Operator CRD from ../shared/schemas/crds.
+Real helm (scripts/tools.d/50-helm.sh) renders for the EKS version Terraform pins
+(tests/kube_version.py); built-in kinds are validated offline against that version's schema
+(kubernetes-validate, strict: unknown fields fail) and the ServiceMonitor against the Prometheus
+Operator CRD from ../shared/schemas/crds.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import kubernetes_validate
 import pytest
 import yaml
 from conftest import PROJECT_ROOT, SHARED, require_tool
+from kube_version import KUBE_VERSION
 
 from pipelines.gitops import values as gitops_values
 
 CHART = PROJECT_ROOT / "charts" / "microservice"
 ENVS = PROJECT_ROOT / "argocd" / "envs"
 CRDS = SHARED / "schemas" / "crds"
-KUBE_VERSION = "1.31.0"
 SERVICES = [
     "frontend",
     "product-catalog",

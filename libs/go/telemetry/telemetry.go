@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
@@ -30,7 +31,8 @@ const MetricInterval = 10 * time.Second
 // Shutdown flushes and stops the providers; call it once, after the server has stopped.
 type Shutdown func(context.Context) error
 
-// Setup installs the global tracer provider, meter provider and propagator.
+// Setup installs the global tracer provider, meter provider and propagator, and serves the
+// meter provider's instruments for Prometheus on :$METRICS_PORT (when set) until Shutdown.
 //
 // The exporters read the standard OTEL_EXPORTER_OTLP_* variables themselves; OTEL_SERVICE_NAME
 // and OTEL_RESOURCE_ATTRIBUTES override the default service name through the resource.
@@ -46,8 +48,19 @@ func Setup(ctx context.Context, serviceName string, getenv func(string) string) 
 	if err != nil {
 		return nil, fmt.Errorf("telemetry resource: %w", err)
 	}
+	registry := prometheus.NewRegistry()
+	promReader, err := prometheusReader(registry)
+	if err != nil {
+		return nil, fmt.Errorf("prometheus exporter: %w", err)
+	}
+	stopMetrics := func(context.Context) error { return nil }
+	if addr := metricsAddr(getenv); addr != "" {
+		if _, stopMetrics, err = ServeMetrics(addr, registry); err != nil {
+			return nil, fmt.Errorf("metrics endpoint: %w", err)
+		}
+	}
 	traceOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	metricOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
+	metricOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(promReader)}
 	if getenv(EndpointEnv) != "" {
 		traceExporter, err := otlptracehttp.New(ctx)
 		if err != nil {
@@ -67,6 +80,6 @@ func Setup(ctx context.Context, serviceName string, getenv func(string) string) 
 	otel.SetTracerProvider(tracerProvider)
 	otel.SetMeterProvider(meterProvider)
 	return func(ctx context.Context) error {
-		return errors.Join(tracerProvider.Shutdown(ctx), meterProvider.Shutdown(ctx))
+		return errors.Join(stopMetrics(ctx), tracerProvider.Shutdown(ctx), meterProvider.Shutdown(ctx))
 	}, nil
 }

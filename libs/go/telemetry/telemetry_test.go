@@ -11,7 +11,16 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 )
 
-func noEnv(string) string { return "" }
+// noEnv exports nothing and puts the metrics endpoint on a free loopback port.
+func noEnv(key string) string {
+	switch key {
+	case MetricsHostEnv:
+		return "127.0.0.1"
+	case MetricsPortEnv:
+		return "0"
+	}
+	return ""
+}
 
 func TestSetupWithoutEndpointStillTracesAndShutsDownCleanly(t *testing.T) {
 	ctx := context.Background()

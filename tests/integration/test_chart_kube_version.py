@@ -1,0 +1,44 @@
+"""Every chart renders for the Kubernetes version Terraform pins for EKS, and only with it named.
+
+Helm without `--kube-version` assumes v1.20, which the charts' `kubeVersion` constraints refuse:
+a render that forgot the flag fails loudly instead of producing objects for the wrong cluster.
+Argo CD passes the target cluster's own version, so its Applications need no pin.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT, require_tool
+from kube_version import KUBE_VERSION, pinned_eks_versions
+
+CHARTS = sorted(p.parent for p in (PROJECT_ROOT / "charts").glob("*/Chart.yaml"))
+#: Values a chart needs to render at all (the microservice chart has no default service).
+MINIMAL = {"microservice": ["--set", "name=probe", "--set", "image.repository=commerce/probe"]}
+
+
+def helm_template(chart: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    helm = require_tool("helm", "bash scripts/tools.d/50-helm.sh (go install helm.sh/helm/v3)")
+    argv = [helm, "template", chart.name, str(chart), *MINIMAL.get(chart.name, []), *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_every_environment_pins_the_same_eks_version() -> None:
+    versions = pinned_eks_versions()
+    assert set(versions) == {"dev", "prod"}
+    assert len(set(versions.values())) == 1, versions
+
+
+@pytest.mark.parametrize("chart", CHARTS, ids=lambda p: p.name)
+def test_chart_renders_for_the_pinned_eks_version(chart: Path) -> None:
+    result = helm_template(chart, "--kube-version", KUBE_VERSION)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("chart", CHARTS, ids=lambda p: p.name)
+def test_chart_refuses_helms_default_kubernetes_version(chart: Path) -> None:
+    result = helm_template(chart)
+    assert result.returncode != 0
+    assert "kubeVersion" in result.stderr
