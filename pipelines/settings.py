@@ -106,6 +106,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("gitops_branch", "branch ArgoCD follows", "main"),
     Setting(
+        "source_url",
+        "repository URL images name in org.opencontainers.image.source (default: GitHub "
+        "Actions' repository, else the origin remote when it is a URL, else the project's)",
+        None,
+    ),
+    Setting(
         "gitops_token_env",
         "name of the environment variable holding an https token (the name, not the token)",
         None,

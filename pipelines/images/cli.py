@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
 
 #: The settings (pipelines/settings.py) image commands read.
-IMAGE_SETTINGS = ("registry", "base_registry", "base_mirror")
+IMAGE_SETTINGS = ("registry", "base_registry", "base_mirror", "source_url")
 
 
 def _stderr(line: str) -> None:
@@ -77,7 +77,7 @@ def image_settings(
     target: RegistryTarget,
     version: str | None = None,
 ) -> ImageSettings:
-    meta, short = commit_meta(root, version)
+    meta, short = commit_meta(root, version, settings.source_url, env)
     bases = None
     if settings.base_registry is not None:
         origin = settings.source("base_registry")
