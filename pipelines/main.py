@@ -37,7 +37,7 @@ from dagger import DefaultPath, Doc, Ignore, function, object_type
 
 from pipelines.engines.dagger import SOURCE_IGNORE
 from pipelines.errors import ConfigError, StageFailed
-from pipelines.steps import CHECK_STAGES, RELEASE_STAGES, Stage, parse_stages
+from pipelines.steps import CHECK_STAGES, RELEASE_STAGES, SUPPLY_STAGES, Stage, parse_stages
 
 if TYPE_CHECKING:
     from pipelines.engines.base import Engine, RunContext
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from pipelines.images.publisher import ImagePublisher
     from pipelines.results import RunResult
     from pipelines.scheduler import RunOptions
+    from pipelines.supply.stage import Attestor
 
 #: What `check` and `services` see of the repository (build outputs and local state left out).
 Source = Annotated[
@@ -195,22 +196,31 @@ async def run_release(
     offline_vulndb: bool,
     report_dir: Path,
     sink: Sink,
+    attestor: Attestor | None = None,
 ) -> RunResult:
     """`release` without Dagger's plumbing: the check stages, then image, push, manifest and
-    one GitOps commit, through the same scheduler and report writers as `check`."""
+    one GitOps commit, through the same scheduler and report writers as `check`.
+
+    With an `attestor`, the sbom and sign stages run after push. Without one (the Dagger
+    module does not sign yet), the run says so on stderr and its report lists no such stage."""
     from pipelines.engines.base import RunContext
     from pipelines.scheduler import RunOptions
     from pipelines.toolchains.base import ToolchainOptions
 
     _check_settings(fail_on, jobs)
+    stages = RELEASE_STAGES
+    if attestor is None:
+        stages = tuple(s for s in RELEASE_STAGES if s not in SUPPLY_STAGES)
+        print("release: sbom and sign are not run (no signer given)", file=sys.stderr)
     options = RunOptions(
-        stages=RELEASE_STAGES,
+        stages=stages,
         jobs=jobs,
         keep_going=keep_going,
         severity_threshold=fail_on,
         toolchain=ToolchainOptions(offline_vulndb=offline_vulndb),
         images=images,
         release=release,
+        attestor=attestor,
     )
     ctx = RunContext(root=root, cache_dir=root.parent / "cache", report_dir=report_dir)
     return await _run_and_report(root, engine, names, ctx, options, sink)

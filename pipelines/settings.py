@@ -106,6 +106,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("gitops_branch", "branch ArgoCD follows", "main"),
     Setting(
+        "cosign_key",
+        "cosign signing key: a cosign.key file, env://VAR (the PEM in an env var, a Secret; "
+        "its password in COSIGN_PASSWORD), or 'keyless' (OIDC; the default in GitHub Actions); "
+        "unset elsewhere: a key pair generated once under the cache dir",
+        None,
+    ),
+    Setting(
+        "cosign_pub",
+        "public key that verifies the signatures (default: beside the key file, as .pub)",
+        None,
+        is_path=True,
+    ),
+    Setting(
         "source_url",
         "repository URL images name in org.opencontainers.image.source (default: GitHub "
         "Actions' repository, else the origin remote when it is a URL, else the project's)",
