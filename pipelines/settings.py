@@ -35,6 +35,13 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError("must be true or false")
+    return lowered in ("true", "1", "yes")
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value not in choices:
@@ -117,6 +124,12 @@ SETTINGS: tuple[Setting, ...] = (
         "public key that verifies the signatures (default: beside the key file, as .pub)",
         None,
         is_path=True,
+    ),
+    Setting(
+        "verify_signatures",
+        "promote/rollback refuse a digest cosign cannot verify with cosign_pub (true|false)",
+        True,
+        _bool,
     ),
     Setting(
         "source_url",

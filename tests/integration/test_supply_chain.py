@@ -173,19 +173,26 @@ def test_cosign_verifies_both_attestations(signed, cosign, registry, keys, tmp_p
         assert any(p.startswith("pkg:golang/") for p in purls), purls
 
 
-def test_cosign_refuses_a_tag_moved_to_an_unsigned_image(
-    signed, cosign, registry, keys, tmp_path
-) -> None:
+@pytest.fixture(scope="module")
+def tampered(signed, registry: RegistryServer) -> str:
+    """The image's repository gets the tag `tampered` on a manifest nobody signed (the same
+    blobs under one changed annotation, so another digest); returns that digest."""
     _, image = signed
     repository = image["ref"].split("/", 1)[1].split(":")[0]
     signed_manifest = registry.read(f"/v2/{repository}/manifests/{image['digest']}")
-    # The same blobs under one changed annotation: another digest, which nobody signed.
     document = signed_manifest.json()
     document["annotations"] = {**document.get("annotations", {}), "tampered": "yes"}
     data = json.dumps(document).encode()
-    registry.client().put_manifest(
-        repository, "tampered", data, signed_manifest.headers["Content-Type"]
-    )
+    client = registry.client()
+    client.put_manifest(repository, "tampered", data, signed_manifest.headers["Content-Type"])
+    return client.head_manifest(repository, "tampered") or ""
+
+
+def test_cosign_refuses_a_tag_moved_to_an_unsigned_image(
+    signed, tampered, cosign, registry, keys, tmp_path
+) -> None:
+    _, image = signed
+    repository = image["ref"].split("/", 1)[1].split(":")[0]
     done = _cosign(
         cosign,
         registry,
@@ -217,3 +224,41 @@ def test_the_private_key_and_its_password_reach_no_output(signed, keys, repo) ->
         if path.is_file():
             data = path.read_bytes()
             assert PASSWORD.encode() not in data and pem.encode() not in data, path
+
+
+def _promote(registry, keys, tmp_path, digest: str) -> subprocess.CompletedProcess[str]:
+    from pipelines.gitops.commands import GitOpsOptions, ImageUpdate, write_back
+    from pipelines.gitops.git import seed_local_remote
+
+    remote = seed_local_remote(PROJECT_ROOT, tmp_path / "gitops.git", os.environ)
+    repository = f"{registry.address}/commerce/go-svc"
+    update = ImageUpdate("cart", "dev", repository, "t1", digest, "a" * 40)
+    write_back(remote, [update], options=GitOpsOptions(tmp_path / "w", dict(os.environ)))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "COMMERCE_CI_REGISTRY_USERNAME": registry.username,
+        "COMMERCE_CI_REGISTRY_PASSWORD": registry.password,
+    }
+    env.pop("GITHUB_ACTIONS", None)
+    argv = [sys.executable, "-m", "pipelines.cli", "promote", "cart", "--gitops-remote"]
+    argv += [str(remote), "--gitops-workdir", str(tmp_path / "w2")]
+    argv += ["--cosign-pub", str(keys / "ci.pub")]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_promote_moves_a_signed_digest(signed, registry, keys, tmp_path) -> None:
+    _, image = signed
+    done = _promote(registry, keys, tmp_path, image["digest"])
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_promote_refuses_a_digest_without_a_signature_by_the_key(
+    tampered, registry, keys, tmp_path
+) -> None:
+    digest = tampered
+    assert digest.startswith("sha256:")
+    done = _promote(registry, keys, tmp_path, digest)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert digest in done.stderr
+    assert registry.password not in done.stdout + done.stderr
