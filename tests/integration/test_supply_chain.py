@@ -262,3 +262,22 @@ def test_promote_refuses_a_digest_without_a_signature_by_the_key(
     assert done.returncode == 2, done.stderr[-2000:]
     assert digest in done.stderr
     assert registry.password not in done.stdout + done.stderr
+
+
+def test_images_shows_each_digest_signed_or_not(signed, tampered, registry, keys, repo) -> None:
+    _, image = signed
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "COMMERCE_CI_REGISTRY_USERNAME": registry.username,
+        "COMMERCE_CI_REGISTRY_PASSWORD": registry.password,
+    }
+    env.pop("GITHUB_ACTIONS", None)
+    argv = [sys.executable, "-m", "pipelines.cli", "--root", str(repo), "images", "go-svc"]
+    argv += ["--registry", registry.address, "--cosign-pub", str(keys / "ci.pub"), "--json"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=True)
+    rows = {row["digest"]: row for row in json.loads(done.stdout)}
+    assert set(rows) == {image["digest"], tampered}  # cosign's own tags are no image rows
+    assert rows[image["digest"]]["verified"] is True
+    assert rows[image["digest"]]["signature"] == image["signature"]
+    assert rows[tampered]["signature"] is None and rows[tampered]["verified"] is None
