@@ -353,7 +353,11 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
         raise ConfigError("--registry", None, "the image and push stages need a registry")
     publisher = _publisher(settings, env, root, target, None)
     options = _run_options(
-        args, settings, vulndb, images=publisher, **_supply(args, settings, env, root, publisher)
+        args,
+        settings,
+        vulndb,
+        images=publisher,
+        **_supply(args, settings, env, root, publisher, vulndb),
     )
     try:
         result = _execute(services, settings, env, root, options)

@@ -105,7 +105,7 @@ def syft_container(image: str, config: dagger.Secret | None) -> dagger.Container
     ctr = with_docker_config(go_tool(SYFT_MODULE, SYFT_VERSION), config)
     ctr = ctr.with_env_variable("SYFT_CHECK_FOR_APP_UPDATE", "false")
     out = f"{WORK}/{sbom.SBOM_FORMAT}.json"
-    return ctr.with_exec(["syft", "scan", f"registry:{image}", "-o", f"{sbom.SBOM_FORMAT}={out}"])
+    return ctr.with_exec(["syft", "scan", f"registry:{image}", "-o", f"{sbom.SBOM_OUTPUT}={out}"])
 
 
 def osv_container(audit_json: str, vulndb: dagger.Directory | None) -> dagger.Container:

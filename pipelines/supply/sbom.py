@@ -21,6 +21,9 @@ from typing import Any
 from pipelines.supply.tools import SupplyError, find_tool, is_loopback, run_tool
 
 SBOM_FORMAT = "cyclonedx-json"
+#: syft's format option: CycloneDX 1.6, the newest the pinned osv-scanner (2.3.5) reads
+#: (syft 1.57 writes 1.7 by default, which osv-scanner refuses as an unknown version).
+SBOM_OUTPUT = f"{SBOM_FORMAT}@1.6"
 #: purl types osv-scanner matches, and the offline database folder each one needs.
 AUDITED_PURL_TYPES: Mapping[str, str] = {
     "pypi": "PyPI",
@@ -42,7 +45,7 @@ class Sbom:
 
 
 def syft_argv(syft: str, source: str, output: Path) -> list[str]:
-    return [syft, "scan", source, "-o", f"{SBOM_FORMAT}={output}", "-q"]
+    return [syft, "scan", source, "-o", f"{SBOM_OUTPUT}={output}", "-q"]
 
 
 def syft_env(env: Mapping[str, str], registry: str, docker_config: Path) -> dict[str, str]:

@@ -41,7 +41,7 @@ def schema(version: str = "v1beta1") -> dict[str, Any]:
 
 def render(*sets: str) -> subprocess.CompletedProcess[str]:
     helm = require_binary("helm", "run scripts/tools.d/50-helm.sh")
-    argv = [helm, "template", "policy", str(CHART)]
+    argv = [helm, "template", "policy", str(CHART), "--kube-version", "1.31.0"]
     for item in sets:
         argv += ["--set-string", item]
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)

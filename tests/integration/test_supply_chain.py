@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, SHARED
 from registry_fixtures import UPSTREAM_USERS, RegistryServer, require_binary, start_registry, stop
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "services" / "go-svc"
@@ -96,6 +96,7 @@ def signed(repo: Path, registry: RegistryServer, keys: Path):
     argv += ["--stages", "build,image,push,sbom,sign", "--registry", registry.address]
     argv += ["--cosign-key", "env://CI_COSIGN_KEY", "--cosign-pub", str(keys / "ci.pub")]
     argv += ["--cache-dir", str(SHARED_CACHE), "--report-dir", str(repo / "reports")]
+    argv += ["--vuln-db", str(SHARED / "vulndb")]
     subprocess.run(
         [*argv[:5], "bases", "static", "--registry", registry.address],
         env=env,
@@ -114,6 +115,11 @@ def _cosign(cosign: str, registry: RegistryServer, tmp: Path, *args: str):
     return subprocess.run(
         [cosign, *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def _json_line(output: str, opener: str) -> str:
+    """The first line of cosign's stdout that holds its JSON answer."""
+    return next(line for line in output.splitlines() if line.startswith(opener))
 
 
 def _pinned(image: dict) -> str:
@@ -136,7 +142,7 @@ def test_cosign_verifies_the_signature_of_the_pushed_digest(
         _pinned(image),
     )
     assert done.returncode == 0, done.stderr
-    payload = json.loads(done.stdout.splitlines()[0])
+    payload = json.loads(_json_line(done.stdout, "["))
     assert payload[0]["critical"]["image"]["docker-manifest-digest"] == image["digest"]
 
 
@@ -159,7 +165,7 @@ def test_cosign_verifies_both_attestations(signed, cosign, registry, keys, tmp_p
     assert done.returncode == 0, done.stderr
     import base64
 
-    envelope = json.loads(done.stdout.splitlines()[0])
+    envelope = json.loads(_json_line(done.stdout, "{"))
     statement = json.loads(base64.b64decode(envelope["payload"]))
     assert statement["subject"][0]["digest"]["sha256"] == image["digest"].removeprefix("sha256:")
     predicate = statement["predicate"]
