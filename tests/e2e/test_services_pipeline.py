@@ -79,6 +79,17 @@ def test_service_is_imaged_audited_signed_and_recorded_in_gitops(report, service
     assert image["digest"] in values
 
 
+@pytest.fixture(scope="module")
+def embedded_registry_up(run):
+    """The run's embedded registry again (it stops with the run), on its storage, for cosign."""
+    from pipelines.engines.local import host_env
+    from pipelines.registry.server import embedded_registry
+
+    state = PROJECT_ROOT / ".cache" / "commerce-ci" / "registry"
+    with embedded_registry(state, host_env(dict(os.environ), PROJECT_ROOT)) as address:
+        yield address
+
+
 def _cosign(*args: str) -> subprocess.CompletedProcess[str]:
     cosign = require_binary("cosign", "run scripts/tools.d/71-cosign.sh")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
@@ -88,7 +99,7 @@ def _cosign(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_every_digest_verifies_with_cosign(report, service):
+def test_every_digest_verifies_with_cosign(report, embedded_registry_up, service):
     image = report["services"][service]["image"]
     pinned = image["ref"].split("@")[0].rsplit(":", 1)[0] + "@" + image["digest"]
     flags = ["--key", str(PUBLIC_KEY), "--insecure-ignore-tlog=true", "--allow-http-registry"]
