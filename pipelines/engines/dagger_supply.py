@@ -108,6 +108,14 @@ def syft_container(image: str, config: dagger.Secret | None) -> dagger.Container
     return ctr.with_exec(["syft", "scan", f"registry:{image}", "-o", f"{sbom.SBOM_OUTPUT}={out}"])
 
 
+def syft_lockfile_container(name: str, text: str) -> dagger.Container:
+    """syft over one lockfile's text (Cargo.lock: a Rust binary names no crates)."""
+    ctr = go_tool(SYFT_MODULE, SYFT_VERSION).with_new_file(f"{WORK}/lock/{name}", text)
+    out = f"{WORK}/lock.json"
+    argv = ["syft", "scan", f"file:{WORK}/lock/{name}", "-o", f"{sbom.SBOM_OUTPUT}={out}"]
+    return ctr.with_exec(argv)
+
+
 def osv_container(audit_json: str, vulndb: dagger.Directory | None) -> dagger.Container:
     import dagger as sdk
 
@@ -237,14 +245,15 @@ class DaggerAttestor(Attestor):
     # -- the tool calls --------------------------------------------------------------------
 
     def scan(self, image: str, lockfile: Path | None, output: Path) -> sbom.Sbom:
-        if lockfile is not None:
-            raise SupplyError("the Dagger sbom stage does not read lockfiles yet (Rust services)")
         ctr = syft_container(image, self.docker_config)
         out = f"{WORK}/{sbom.SBOM_FORMAT}.json"
-        text = anyio.from_thread.run(self.contents, ctr, out)
+        document = json.loads(anyio.from_thread.run(self.contents, ctr, out))
+        if lockfile is not None:
+            lock = syft_lockfile_container(lockfile.name, lockfile.read_text(encoding="utf-8"))
+            extra = json.loads(anyio.from_thread.run(self.contents, lock, f"{WORK}/lock.json"))
+            document = sbom.merge(document, [extra])
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        document = json.loads(text)
+        output.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
         return sbom.Sbom(output, len(document.get("components") or []), sbom.counts(document))
 
     def audit(self, audit_file: Path, report: Path) -> int:

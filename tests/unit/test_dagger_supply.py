@@ -17,6 +17,7 @@ from pipelines.engines.dagger_supply import (
     cosign_verify,
     osv_container,
     syft_container,
+    syft_lockfile_container,
 )
 from pipelines.errors import ConfigError
 from pipelines.main import _signer
@@ -104,6 +105,12 @@ def test_syft_scans_the_pushed_image_from_the_registry_with_a_mounted_login() ->
     assert install[-1] == f"github.com/anchore/syft/cmd/syft@v{SYFT_VERSION}"
     assert scan[:3] == ["syft", "scan", f"registry:{IMAGE}"]
     assert "withMountedSecret" in names(ctr)
+
+
+def test_a_rust_lockfile_is_scanned_from_its_text_for_the_crates_a_binary_does_not_name() -> None:
+    ctr = syft_lockfile_container("Cargo.lock", "version = 3\n")
+    assert execs(ctr)[-1][:3] == ["syft", "scan", "file:/work/lock/Cargo.lock"]
+    assert "withNewFile" in names(ctr)
 
 
 def test_osv_scanner_audits_the_sbom_offline_when_given_a_database() -> None:
