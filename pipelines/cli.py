@@ -29,9 +29,11 @@ from pipelines.steps import (
     GITOPS_STAGES,
     IMAGE_STAGES,
     RELEASE_STAGES,
+    SUPPLY_STAGES,
     Stage,
     parse_stages,
 )
+from pipelines.supply.cli import SUPPLY_SETTINGS
 
 if TYPE_CHECKING:
     from pipelines.catalog import Catalog, Service
@@ -98,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=CHECK_STAGES,
         help="comma-separated stages: build,test,lint,sca (the default), image, push",
     )
-    add_flags(run, [*RUN_SETTINGS, *IMAGE_SETTINGS])
+    add_flags(run, [*RUN_SETTINGS, *IMAGE_SETTINGS, *SUPPLY_SETTINGS])
 
     release = sub.add_parser(
         "release",
@@ -117,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=RELEASE_STAGES,
         help="comma-separated stages (default: all of them)",
     )
-    add_flags(release, [*RUN_SETTINGS, *IMAGE_SETTINGS, *GITOPS_SETTINGS])
+    add_flags(release, [*RUN_SETTINGS, *IMAGE_SETTINGS, *GITOPS_SETTINGS, *SUPPLY_SETTINGS])
 
     shop = sub.add_parser(
         "shop",
@@ -319,6 +321,23 @@ def _publisher(
     return LocalPublisher(image, root, offline, layer_cache=settings.cache_dir / "layers")
 
 
+def _supply(
+    args: argparse.Namespace,
+    settings: Settings,
+    env: Mapping[str, str],
+    root: Path,
+    publisher: Any,
+    vulndb: Path | None = None,
+) -> dict[str, Any]:
+    """The attestor when the run has the sbom or sign stage (options for RunOptions)."""
+    if not set(args.stages) & set(SUPPLY_STAGES):
+        return {}
+    from pipelines.supply.cli import attestor_for
+
+    engine_env = _engine_env(env, root)
+    return {"attestor": attestor_for(settings, publisher.settings, env, engine_env, vulndb)}
+
+
 def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     settings = from_args(args, env, root)
     catalog = _catalog(root, settings)
@@ -335,7 +354,13 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
     if target is None:
         raise ConfigError("--registry", None, "the image and push stages need a registry")
     publisher = _publisher(settings, env, root, target, None)
-    options = _run_options(args, settings, vulndb, images=publisher)
+    options = _run_options(
+        args,
+        settings,
+        vulndb,
+        images=publisher,
+        **_supply(args, settings, env, root, publisher, vulndb),
+    )
     try:
         result = _execute(services, settings, env, root, options)
     finally:
@@ -371,7 +396,10 @@ def cmd_release(args: argparse.Namespace, env: Mapping[str, str], root: Path) ->
                 source_commit=publisher.settings.meta.revision,
                 environ=env,
             )
-            options = _run_options(args, settings, vulndb, images=publisher, release=writer)
+            supply = _supply(args, settings, env, root, publisher, vulndb)
+            options = _run_options(
+                args, settings, vulndb, images=publisher, release=writer, **supply
+            )
             result = _execute(services, settings, env, root, options)
         finally:
             publisher.close()

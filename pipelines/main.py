@@ -37,10 +37,11 @@ from dagger import DefaultPath, Doc, Ignore, function, object_type
 
 from pipelines.engines.dagger import SOURCE_IGNORE
 from pipelines.errors import ConfigError, StageFailed
-from pipelines.steps import CHECK_STAGES, RELEASE_STAGES, Stage, parse_stages
+from pipelines.steps import CHECK_STAGES, RELEASE_STAGES, SUPPLY_STAGES, Stage, parse_stages
 
 if TYPE_CHECKING:
     from pipelines.engines.base import Engine, RunContext
+    from pipelines.engines.dagger_supply import DaggerAttestor, DaggerSigner
     from pipelines.events import Sink
     from pipelines.gitops.commands import GitOpsOptions
     from pipelines.gitops.git import CommitResult, GitOpsRemote
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from pipelines.images.publisher import ImagePublisher
     from pipelines.results import RunResult
     from pipelines.scheduler import RunOptions
+    from pipelines.supply.stage import Attestor
 
 #: What `check` and `services` see of the repository (build outputs and local state left out).
 Source = Annotated[
@@ -99,6 +101,22 @@ GitOpsRemoteUrl = Annotated[str, Doc("GitOps repository URL (https; no credentia
 GitOpsBranch = Annotated[str, Doc("Branch ArgoCD follows")]
 GitOpsToken = Annotated[
     dagger.Secret | None, Doc("Token for an https GitOps remote (env:NAME); never in a URL")
+]
+CosignKey = Annotated[
+    dagger.Secret | None,
+    Doc("cosign private key (env:NAME, file:PATH); unset: keyless with the OIDC request below"),
+]
+CosignPassword = Annotated[dagger.Secret | None, Doc("Password of the cosign key (env:NAME)")]
+CosignPub = Annotated[
+    dagger.File | None, Doc("cosign public key that verifies the key's signatures")
+]
+OidcRequestUrl = Annotated[
+    dagger.Secret | None,
+    Doc("GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL (env:NAME), for keyless signing"),
+]
+OidcRequestToken = Annotated[
+    dagger.Secret | None,
+    Doc("GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_TOKEN (env:NAME), for keyless signing"),
 ]
 
 #: The variable GitOpsRemote.token_env names inside the runtime container: the token's only way
@@ -195,25 +213,74 @@ async def run_release(
     offline_vulndb: bool,
     report_dir: Path,
     sink: Sink,
+    attestor: Attestor | None = None,
 ) -> RunResult:
     """`release` without Dagger's plumbing: the check stages, then image, push, manifest and
-    one GitOps commit, through the same scheduler and report writers as `check`."""
+    one GitOps commit, through the same scheduler and report writers as `check`.
+
+    With an `attestor`, the sbom and sign stages run after push. Without one (the Dagger
+    module does not sign yet), the run says so on stderr and its report lists no such stage."""
     from pipelines.engines.base import RunContext
     from pipelines.scheduler import RunOptions
     from pipelines.toolchains.base import ToolchainOptions
 
     _check_settings(fail_on, jobs)
+    stages = RELEASE_STAGES
+    if attestor is None:
+        stages = tuple(s for s in RELEASE_STAGES if s not in SUPPLY_STAGES)
+        print("release: sbom and sign are not run (no signer given)", file=sys.stderr)
     options = RunOptions(
-        stages=RELEASE_STAGES,
+        stages=stages,
         jobs=jobs,
         keep_going=keep_going,
         severity_threshold=fail_on,
         toolchain=ToolchainOptions(offline_vulndb=offline_vulndb),
         images=images,
         release=release,
+        attestor=attestor,
     )
     ctx = RunContext(root=root, cache_dir=root.parent / "cache", report_dir=report_dir)
     return await _run_and_report(root, engine, names, ctx, options, sink)
+
+
+def _signer(
+    key: dagger.Secret | None,
+    password: dagger.Secret | None,
+    public_key: dagger.File | None,
+    oidc_url: dagger.Secret | None,
+    oidc_token: dagger.Secret | None,
+) -> DaggerSigner:
+    """A key pair (key + public key) or keyless (both OIDC request secrets): one is needed."""
+    from pipelines.engines.dagger_supply import DaggerSigner
+
+    if key is not None:
+        if public_key is None:
+            raise ConfigError("--cosign-pub", None, "a cosign key needs its public key to verify")
+        return DaggerSigner(key=key, password=password, public_key=public_key)
+    if oidc_url is None or oidc_token is None:
+        raise ConfigError(
+            "--cosign-key",
+            None,
+            "release signs every image: give --cosign-key/--cosign-pub, or keyless "
+            "--oidc-request-url/--oidc-request-token (GitHub Actions, id-token: write)",
+        )
+    return DaggerSigner(oidc_url=oidc_url, oidc_token=oidc_token)
+
+
+def _attestor(
+    image: ImageSettings,
+    report_dir: Path,
+    fail_on: str,
+    vulndb: dagger.Directory | None,
+    username: str,
+    password: str | None,
+    signer: DaggerSigner,
+) -> DaggerAttestor:
+    from pipelines.engines.dagger_supply import DaggerAttestor, docker_config_secret, options_for
+
+    config = docker_config_secret(image.target.registry, username, password)
+    options = options_for(report_dir, {}, None, fail_on)
+    return DaggerAttestor(image, options, signer, docker_config=config, vulndb=vulndb)
 
 
 def _publish_bases(image: ImageSettings, root: Path, names: Sequence[str], cache_dir: Path) -> None:
@@ -426,6 +493,11 @@ class CommerceCi:
         jobs: Jobs = 2,
         fail_on: FailOn = "low",
         vulndb: VulnDb = None,
+        cosign_key: CosignKey = None,
+        cosign_password: CosignPassword = None,
+        cosign_pub: CosignPub = None,
+        oidc_request_url: OidcRequestUrl = None,
+        oidc_request_token: OidcRequestToken = None,
     ) -> dagger.Directory:
         """Build, test, lint, scan, then push each service's image (skipped when its inputs
         were already shipped) and record it in GitOps in one commit. Returns the reports folder
@@ -457,6 +529,17 @@ class CommerceCi:
                 _publish_bases, image, root, services or (), ctx.cache_dir
             )
             publisher = DaggerPublisher(image, root, engine, ctx, logins=logins)
+            attestor = _attestor(
+                image,
+                report_dir,
+                fail_on,
+                vulndb,
+                registry_username,
+                password,
+                _signer(
+                    cosign_key, cosign_password, cosign_pub, oidc_request_url, oidc_request_token
+                ),
+            )
             writer = ReleaseWriter(
                 remote=remote,
                 env_name=env,
@@ -479,6 +562,7 @@ class CommerceCi:
                     offline_vulndb=vulndb is not None,
                     report_dir=report_dir,
                     sink=PlainSink(sys.stderr),
+                    attestor=attestor,
                 )
             finally:
                 publisher.close()

@@ -26,7 +26,7 @@ from pipelines.events import (
 )
 from pipelines.logs import append_line
 from pipelines.results import RunResult, ServiceResult, StageResult, Status, StepOutcome
-from pipelines.steps import CHECK_STAGES, IMAGE_STAGES, Stage, Step
+from pipelines.steps import CHECK_STAGES, IMAGE_STAGES, SUPPLY_STAGES, Stage, Step
 from pipelines.toolchains.base import Toolchain, ToolchainOptions
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pipelines.gitops.release import ReleaseWriter
     from pipelines.images.publisher import ImagePublisher, ImageRecord
     from pipelines.sca.gate import GateVerdict
+    from pipelines.supply.stage import Attestor
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -53,6 +54,8 @@ class RunOptions:
     images: ImagePublisher | None = None
     #: Records pushed images in GitOps (the manifest and commit stages).
     release: ReleaseWriter | None = None
+    #: Makes the SBOM, audits it, signs and attests (the sbom and sign stages).
+    attestor: Attestor | None = None
 
 
 def _default_toolchain(service: Service) -> Toolchain:
@@ -215,12 +218,29 @@ class _ServiceRun:
             self.image = await images.build(self.service, self.toolchain, log_path)
         elif stage is Stage.PUSH and images is not None:
             self.image = await images.push(self.service, log_path)
+        elif stage in SUPPLY_STAGES:
+            await self._supply(stage, log_path)
         elif stage is Stage.MANIFEST:
             if release is None or self.image is None or self.image.ref is None:
                 raise ImageError("the manifest stage needs a pushed image (image and push stages)")
             self.manifest = await release.manifest(self.service, self.image, log_path)
         else:
             raise ImageError(f"the {stage} stage is run once for the whole run, not per service")
+
+    async def _supply(self, stage: Stage, log_path: Path) -> None:
+        from pipelines.supply.tools import SupplyError
+
+        attestor = self.options.attestor
+        if attestor is None:
+            raise SupplyError(f"the {stage} stage needs a signer (cosign key or keyless)")
+        if self.image is None or self.image.ref is None:
+            raise SupplyError(f"the {stage} stage needs a pushed image (image and push stages)")
+        if stage is Stage.SBOM:
+            await attestor.sbom(self.service, self.image, self.ctx.root, log_path)
+            return
+        options = self.options.toolchain
+        steps = [s for st in CHECK_STAGES for s in self.toolchain.steps(self.service, st, options)]
+        self.image = await attestor.sign(self.service, self.image, steps, log_path)
 
     def cached(self, stage: Stage, record: ImageRecord) -> StageResult:
         now = time.time()

@@ -35,6 +35,13 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError("must be true or false")
+    return lowered in ("true", "1", "yes")
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value not in choices:
@@ -105,6 +112,31 @@ SETTINGS: tuple[Setting, ...] = (
         None,
     ),
     Setting("gitops_branch", "branch ArgoCD follows", "main"),
+    Setting(
+        "cosign_key",
+        "cosign signing key: a cosign.key file, env://VAR (the PEM in an env var, a Secret; "
+        "its password in COSIGN_PASSWORD), or 'keyless' (OIDC; the default in GitHub Actions); "
+        "unset elsewhere: a key pair generated once under the cache dir",
+        None,
+    ),
+    Setting(
+        "cosign_pub",
+        "public key that verifies the signatures (default: beside the key file, as .pub)",
+        None,
+        is_path=True,
+    ),
+    Setting(
+        "verify_signatures",
+        "promote/rollback refuse a digest cosign cannot verify with cosign_pub (true|false)",
+        True,
+        _bool,
+    ),
+    Setting(
+        "source_url",
+        "repository URL images name in org.opencontainers.image.source (default: GitHub "
+        "Actions' repository, else the origin remote when it is a URL, else the project's)",
+        None,
+    ),
     Setting(
         "gitops_token_env",
         "name of the environment variable holding an https token (the name, not the token)",

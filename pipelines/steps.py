@@ -38,6 +38,10 @@ class Stage(enum.StrEnum):
     IMAGE = "image"
     #: Push that image (blobs the registry lacks, then its tags).
     PUSH = "push"
+    #: List what the pushed image holds (syft) and audit that list (osv-scanner, the SCA gate).
+    SBOM = "sbom"
+    #: Sign the image digest and attach the SBOM and SLSA provenance as attestations (cosign).
+    SIGN = "sign"
     #: Render the new image into the service's GitOps values file.
     MANIFEST = "manifest"
     #: Commit and push the values files of the run (one commit for every service).
@@ -48,9 +52,11 @@ class Stage(enum.StrEnum):
 CHECK_STAGES: tuple[Stage, ...] = (Stage.BUILD, Stage.TEST, Stage.LINT, Stage.SCA)
 #: Stages that make and publish the image.
 IMAGE_STAGES: tuple[Stage, ...] = (Stage.IMAGE, Stage.PUSH)
+#: Stages that say what the pushed image holds and who made it from what.
+SUPPLY_STAGES: tuple[Stage, ...] = (Stage.SBOM, Stage.SIGN)
 #: Stages that record the image in GitOps.
 GITOPS_STAGES: tuple[Stage, ...] = (Stage.MANIFEST, Stage.COMMIT)
-RELEASE_STAGES: tuple[Stage, ...] = CHECK_STAGES + IMAGE_STAGES + GITOPS_STAGES
+RELEASE_STAGES: tuple[Stage, ...] = CHECK_STAGES + IMAGE_STAGES + SUPPLY_STAGES + GITOPS_STAGES
 
 
 def parse_stages(text: str) -> tuple[Stage, ...]:

@@ -20,6 +20,7 @@ from pipelines.settings import add_flags, from_args
 
 if TYPE_CHECKING:
     from pipelines.gitops.git import CommitResult, GitOpsRemote
+    from pipelines.supply.verify import SignatureCheck
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
 
@@ -30,7 +31,7 @@ DEFAULT_WORKDIR = Path(".cache/commerce-ci/gitops/work")
 
 
 def _add_remote_flags(parser: argparse.ArgumentParser) -> None:
-    add_flags(parser, GITOPS_SETTINGS)
+    add_flags(parser, (*GITOPS_SETTINGS, "cosign_pub", "cache_dir"))
     parser.add_argument("--json", action="store_true", help="print the commit as JSON")
 
 
@@ -95,12 +96,30 @@ def _report(result: CommitResult, as_json: bool) -> int:
     return ExitCode.OK
 
 
+def _signature_check(
+    args: argparse.Namespace, env: Mapping[str, str], root: Path
+) -> SignatureCheck | None:
+    """The signature check of every digest deployed (pipelines.supply.verify), unless the
+    verify_signatures setting turns it off, which is said on stderr."""
+    from pipelines.engines.local import host_env
+    from pipelines.supply.verify import signature_check
+
+    settings = from_args(args, env, root)
+    if not settings.verify_signatures:
+        _stderr(f"warning: signatures are not checked ({settings.source('verify_signatures')})")
+        return None
+    return signature_check(settings.cosign_pub, host_env(env, root), settings.cache_dir)
+
+
 def cmd_promote(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.gitops.commands import GitOpsOptions, promote
 
     remote, workdir = resolve_remote(args, env, root, _stderr)
     options = GitOpsOptions(workdir=workdir, environ=env, log=_stderr)
-    result = promote(remote, args.services, args.from_env, args.to_env, options=options)
+    verify = _signature_check(args, env, root)
+    result = promote(
+        remote, args.services, args.from_env, args.to_env, options=options, verify=verify
+    )
     return _report(result, args.json)
 
 
@@ -109,5 +128,8 @@ def cmd_rollback(args: argparse.Namespace, env: Mapping[str, str], root: Path) -
 
     remote, workdir = resolve_remote(args, env, root, _stderr)
     options = GitOpsOptions(workdir=workdir, environ=env, log=_stderr)
-    result = rollback(remote, args.service, args.env_name, args.to_digest, options=options)
+    verify = _signature_check(args, env, root)
+    result = rollback(
+        remote, args.service, args.env_name, args.to_digest, options=options, verify=verify
+    )
     return _report(result, args.json)

@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 RemoteLike = GitOpsRemote | str | os.PathLike[str]
+#: Called with (repository, digest) for each image about to be deployed; raises to refuse it.
+Verify = Callable[[str, str], None]
 SKIP_CI = "[skip ci]"
 
 
@@ -183,8 +185,11 @@ def promote(
     to_env: str,
     *,
     options: GitOpsOptions,
+    verify: Verify | None = None,
 ) -> CommitResult:
-    """Copies each service's image (repository, tag, digest) from one environment to another."""
+    """Copies each service's image (repository, tag, digest) from one environment to another.
+
+    `verify(repository, digest)` raises for an image that may not be deployed (unsigned)."""
     if not services:
         raise GitOpsError("promote given no service")
     if check_name("environment", from_env) == check_name("environment", to_env):
@@ -196,6 +201,8 @@ def promote(
         for service in names:
             source, target = values_path(from_env, service), values_path(to_env, service)
             image = read_image(checkout.read(source), source)
+            if verify is not None and image.digest:  # no digest: copy_image says so below
+                verify(image.repository, image.digest)
 
             def copy(text: str, src: str = source) -> str:
                 return copy_image(checkout.read(src), text, src)[0]
@@ -225,6 +232,7 @@ def rollback(
     to_digest: str | None = None,
     *,
     options: GitOpsOptions,
+    verify: Verify | None = None,
 ) -> CommitResult:
     """Restores an earlier image of a service in one environment, found in the file's history.
 
@@ -254,6 +262,8 @@ def rollback(
                 )
         if target == current:
             return None
+        if verify is not None:
+            verify(target.repository, target.digest)
         checkout.write(relpath, set_image(checkout.read(relpath), target, relpath))
         subject = f"rollback({env}): {service} to {target.short} {SKIP_CI}"
         body = [

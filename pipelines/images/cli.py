@@ -28,11 +28,12 @@ from pipelines.settings import Settings, add_flags, from_args
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
+    from pipelines.supply.verify import SignatureCheck
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
 
 #: The settings (pipelines/settings.py) image commands read.
-IMAGE_SETTINGS = ("registry", "base_registry", "base_mirror")
+IMAGE_SETTINGS = ("registry", "base_registry", "base_mirror", "source_url")
 
 
 def _stderr(line: str) -> None:
@@ -50,7 +51,7 @@ def add_parsers(
     )
     images.add_argument("service", metavar="SERVICE")
     images.add_argument("--json", action="store_true", help="print JSON")
-    add_flags(images, ["registry", "services_dir"])
+    add_flags(images, ["registry", "services_dir", "cosign_pub", "cache_dir"])
 
     bases = subparsers.add_parser(
         "bases",
@@ -77,7 +78,7 @@ def image_settings(
     target: RegistryTarget,
     version: str | None = None,
 ) -> ImageSettings:
-    meta, short = commit_meta(root, version)
+    meta, short = commit_meta(root, version, settings.source_url, env)
     bases = None
     if settings.base_registry is not None:
         origin = settings.source("base_registry")
@@ -169,6 +170,76 @@ def cmd_bases(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> i
     return ExitCode.OK
 
 
+def _image_rows(
+    repository: str,
+    by_digest: Mapping[str, list[str]],
+    settings: Settings,
+    env: Mapping[str, str],
+    root: Path,
+) -> list[dict[str, object]]:
+    """One row per image digest; cosign's own tags (`sha256-<hex>.sig/.att`) become the row's
+    `signature`/`attestations`, and `verified` says whether cosign accepts the signature with
+    the configured public key (None: no signature, or no key to check it with here)."""
+    from pipelines.supply.cosign import attestation_tag, signature_tag
+
+    cosign_tags = {t for tags in by_digest.values() for t in tags if _is_cosign_tag(t)}
+    check = _signature_check_or_none(settings, env, root)
+    rows: list[dict[str, object]] = []
+    for digest, tags in sorted(by_digest.items(), key=lambda item: sorted(item[1])):
+        if all(_is_cosign_tag(t) for t in tags):
+            continue
+        signature = signature_tag(digest) if signature_tag(digest) in cosign_tags else None
+        attestations = attestation_tag(digest) if attestation_tag(digest) in cosign_tags else None
+        verified = None
+        if signature is not None and check is not None:
+            verified = _verifies(check, repository, digest)
+        rows.append(
+            {
+                "repository": repository,
+                "digest": digest,
+                "tags": sorted(tags),
+                "signature": f"{repository}:{signature}" if signature else None,
+                "attestations": f"{repository}:{attestations}" if attestations else None,
+                "verified": verified,
+            }
+        )
+    return rows
+
+
+def _signed_state(row: Mapping[str, object]) -> str:
+    if row["signature"] is None:
+        return "unsigned"
+    if row["verified"] is None:
+        return "signature present, no key here to verify it"
+    return "signed" if row["verified"] else "signature does NOT verify with the configured key"
+
+
+def _is_cosign_tag(tag: str) -> bool:
+    return tag.startswith("sha256-") and tag.rsplit(".", 1)[-1] in ("sig", "att", "sbom")
+
+
+def _signature_check_or_none(
+    settings: Settings, env: Mapping[str, str], root: Path
+) -> SignatureCheck | None:
+    from pipelines.engines.local import host_env
+    from pipelines.supply.verify import signature_check
+
+    try:
+        return signature_check(settings.cosign_pub, host_env(env, root), settings.cache_dir)
+    except ConfigError:
+        return None
+
+
+def _verifies(check: SignatureCheck, repository: str, digest: str) -> bool:
+    from pipelines.supply.verify import UnsignedImage
+
+    try:
+        check(repository, digest)
+    except UnsignedImage:
+        return False
+    return True
+
+
 def cmd_images(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.catalog import load_catalog
     from pipelines.registry.client import RegistryClient
@@ -189,15 +260,13 @@ def cmd_images(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> 
                 digest = client.head_manifest(repository, tag)
                 if digest:
                     by_digest.setdefault(digest, []).append(tag)
-    rows = [
-        {"repository": f"{target.registry}/{repository}", "digest": d, "tags": sorted(t)}
-        for d, t in sorted(by_digest.items(), key=lambda item: sorted(item[1]))
-    ]
+    rows = _image_rows(f"{target.registry}/{repository}", by_digest, settings, env, root)
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not rows:
         print(f"{target.registry}/{repository}: no images")
     else:
         for row in rows:
-            print(f"{row['repository']}@{row['digest']}  {' '.join(row['tags'])}")
+            state = _signed_state(row)
+            print(f"{row['repository']}@{row['digest']}  {' '.join(row['tags'])}  [{state}]")
     return ExitCode.OK

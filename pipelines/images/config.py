@@ -31,6 +31,10 @@ _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 GIT_TIMEOUT_S = 30.0
+#: The repository images are labelled with when neither a setting, GitHub Actions, nor a git
+#: remote that is a URL names it (the repository terraform's CI identity trusts).
+DEFAULT_SOURCE_URL = "https://github.com/commerce-platform/commerce-ci"
+_URL = re.compile(r"^(https?|ssh|git)://[^/]+/.+|^[\w.-]+@[\w.-]+:.+")
 
 TARGET_USERNAME = "COMMERCE_CI_REGISTRY_USERNAME"
 TARGET_PASSWORD = "COMMERCE_CI_REGISTRY_PASSWORD"
@@ -136,18 +140,40 @@ def _git(root: Path, *args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def commit_meta(root: Path, version: str | None) -> tuple[ImageMeta, str]:
+def source_url(root: Path, setting: str | None, env: Mapping[str, str]) -> str:
+    """The repository URL an image names as its source: never a checkout path.
+
+    A setting wins; then GitHub Actions' own repository; then the `origin` remote when it is a
+    URL (a remote that is a local path says nothing to a consumer); then DEFAULT_SOURCE_URL.
+    A credential in the URL is dropped, so no label ever carries one.
+    """
+    server, repository = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
+    remote = _git(root, "remote", "get-url", "origin")
+    candidates = (
+        setting,
+        f"{server.rstrip('/')}/{repository}" if server and repository else None,
+        remote if remote and _URL.match(remote) else None,
+    )
+    url = next((c for c in candidates if c), DEFAULT_SOURCE_URL)
+    if "@" in url.split("://", 1)[-1].split("/", 1)[0] and "://" in url:
+        url = re.sub(r"://[^@/]*@", "://", url)  # never label an image with a credential
+    return url
+
+
+def commit_meta(
+    root: Path,
+    version: str | None,
+    source: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[ImageMeta, str]:
     """Labels and timestamps fixed by HEAD (not the clock), and the short-sha tag."""
     sha = _git(root, "rev-parse", "HEAD")
     short = _git(root, "rev-parse", "--short=12", "HEAD")
     when = _git(root, "show", "-s", "--format=%ct", "HEAD")
     if not sha or not short or not when:
         raise ConfigError(str(root), None, "images need a git commit to label them (no HEAD)")
-    source = _git(root, "remote", "get-url", "origin") or root.as_uri()
-    if "@" in source.split("://", 1)[-1].split("/", 1)[0]:
-        source = re.sub(r"://[^@/]*@", "://", source)  # never label an image with a credential
     meta = ImageMeta(
-        source=source,
+        source=source_url(root, source, env or {}),
         revision=sha,
         version=version or short,
         created=datetime.fromtimestamp(int(when), UTC),

@@ -32,6 +32,7 @@ from pipelines.toolchains.base import Toolchain, ToolchainOptions
 class _Built:
     image: AssembledImage
     input_digest: str
+    base: str | None = None
 
 
 class _BaseBlobs:
@@ -151,6 +152,11 @@ class LocalPublisher:
         """The service's input digest, computed once per run (the lookup computes it first)."""
         return self._inputs.get(service.name) or self._input_digest(service, toolchain)
 
+    def _base_ref(self, service: Service, toolchain: Toolchain) -> str:
+        """Where the image's runtime base was read from, pinned (the provenance names it)."""
+        base = self.base(toolchain.runtime(service).base)
+        return f"{base.registry}/{base.repository}@{base.manifest.digest}"
+
     def _ref(self, service: Service, tag: str, digest: str) -> str:
         repository = self.settings.repository(service)
         return str(Reference(self.settings.target.registry, repository, tag, digest))
@@ -177,6 +183,7 @@ class LocalPublisher:
             input_digest=digest,
             tags=(*tags, tag),
             reused=True,
+            base=self._base_ref(service, toolchain),
         )
 
     def build_sync(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
@@ -192,12 +199,13 @@ class LocalPublisher:
             cache_dir=self.layer_cache,
         )
         image = assemble(base, layer, recipe.config)
-        self._built[service.name] = _Built(image, digest)
+        base_ref = self._base_ref(service, toolchain)
+        self._built[service.name] = _Built(image, digest, base_ref)
         write(
             f"assembled {image.digest}: {len(recipe.entries)} files, layer {layer.size} bytes "
             f"({layer.digest})"
         )
-        return ImageRecord(ref=None, digest=image.digest, input_digest=digest)
+        return ImageRecord(ref=None, digest=image.digest, input_digest=digest, base=base_ref)
 
     def push_sync(self, service: Service, log: Path) -> ImageRecord:
         write = functools.partial(append_line, log)
@@ -225,6 +233,7 @@ class LocalPublisher:
             input_digest=built.input_digest,
             tags=result.tags,
             bytes_uploaded=result.bytes_uploaded,
+            base=built.base,
         )
 
     async def lookup(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:

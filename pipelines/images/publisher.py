@@ -24,9 +24,25 @@ class ImageRecord:
     bytes_uploaded: int = 0
     #: True when the registry already had these inputs and nothing was built.
     reused: bool = False
+    #: `registry/repository@digest` of the runtime base the image is assembled on.
+    base: str | None = None
+    #: cosign's signature reference (`repo:sha256-<hex>.sig`) once the sign stage passed.
+    signature: str | None = None
+    #: cosign's attestations reference (`repo:sha256-<hex>.att`: SBOM and provenance).
+    attestations: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"ref": self.ref, "digest": self.digest, "input_digest": self.input_digest}
+        out: dict[str, object] = {
+            "ref": self.ref,
+            "digest": self.digest,
+            "input_digest": self.input_digest,
+        }
+        if self.base is not None:
+            out["base"] = self.base
+        if self.signature is not None:
+            out["signature"] = self.signature
+            out["attestations"] = self.attestations
+        return out
 
 
 class ImagePublisher(Protocol):

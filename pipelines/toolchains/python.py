@@ -17,6 +17,7 @@ from pipelines.errors import ConfigError
 from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
 from pipelines.toolchains.base import Runtime
+from pipelines.toolchains.python_normalise import NORMALISE
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -38,7 +39,20 @@ ENV: Mapping[str, str] = {
     "PIP_ROOT_USER_ACTION": "ignore",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
-_PIP_TARGET = ("python", "-m", "pip", "install", "--no-deps", "--upgrade", "--target")
+#: `--no-compile`: bytecode written at install time holds the clock and pip's temporary folder
+#: (and goes stale against the .py files' commit-time mtimes); the image ships sources only.
+_PIP_TARGET = (
+    "python",
+    "-m",
+    "pip",
+    "install",
+    "--no-deps",
+    "--no-compile",
+    "--upgrade",
+    "--target",
+)
+#: Console scripts pip writes carry the build host's interpreter path; the image runs `-m`.
+_SCRIPTS_DIR = f"{ARTIFACT_DIR}/bin"
 LINT_SETUP = (("python", "-m", "pip", "install", f"ruff=={RUFF_VERSION}"),)
 
 
@@ -71,8 +85,17 @@ class PythonToolchain:
             )
         override = service.spec.commands.get(stage.value)
         if stage is Stage.BUILD:
+            normalise = self._step(
+                stage,
+                "normalise (no machine paths, no bytecode)",
+                ("python", "-c", NORMALISE, ARTIFACT_DIR),
+                ARTIFACT_DIR,
+            )
             if override:
-                return (self._step(stage, "build (service command)", override, ARTIFACT_DIR),)
+                return (
+                    self._step(stage, "build (service command)", override, ARTIFACT_DIR),
+                    normalise,
+                )
             return (
                 self._step(
                     stage,
@@ -82,6 +105,7 @@ class PythonToolchain:
                 self._step(
                     stage, "pip install (service)", (*_PIP_TARGET, ARTIFACT_DIR, "."), ARTIFACT_DIR
                 ),
+                normalise,
             )
         if stage is Stage.TEST:
             if override:
@@ -129,6 +153,7 @@ class PythonToolchain:
         return Runtime(
             base="python",
             files=(f"{ARTIFACT_DIR}/**",),
+            exclude=(_SCRIPTS_DIR,),
             command=("python3", "-m", python_package(service.name)),
             env=(("PYTHONPATH", ARTIFACT_DIR), ("PYTHONUNBUFFERED", "1")),
         )

@@ -21,7 +21,8 @@ SHARED_VULNDB = PROJECT_ROOT.parent / "shared" / "vulndb"
 RUN_TIMEOUT_S = 2400
 
 
-def run_pipeline(report_dir: Path) -> dict[str, Any]:
+def run_pipeline(report_dir: Path) -> tuple[int, dict[str, Any]]:
+    """The run's exit code and its report.json."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("GITHUB_STEP_SUMMARY", None)
     argv = [
@@ -40,5 +41,5 @@ def run_pipeline(report_dir: Path) -> dict[str, Any]:
         "--report-dir",
         str(report_dir),
     ]
-    subprocess.run(argv, cwd=PROJECT_ROOT, env=env, timeout=RUN_TIMEOUT_S, check=False)
-    return json.loads((report_dir / "report.json").read_text())
+    done = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, timeout=RUN_TIMEOUT_S, check=False)
+    return done.returncode, json.loads((report_dir / "report.json").read_text())

@@ -33,6 +33,10 @@ def root(tmp_path: Path) -> Path:
     return tmp_path / "repo"
 
 
+#: These digests name no real image; signature checks are specified in test_supply_deploy.py.
+UNSIGNED_OK = {"COMMERCE_CI_VERIFY_SIGNATURES": "false"}
+
+
 def release(remote: Path, workdir: Path, env: str, tag: str, digest: str) -> None:
     update = ImageUpdate("cart", env, "registry.local/commerce/cart", tag, digest, "a" * 40)
     write_back(remote, [update], options=GitOpsOptions(workdir=workdir, environ=dict(os.environ)))
@@ -62,7 +66,7 @@ def test_rollback_needs_an_environment() -> None:
 def test_promote_on_embedded_defaults_seeds_a_local_remote_and_commits(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env = {"PATH": os.environ["PATH"], "HOME": str(root)}
+    env = {"PATH": os.environ["PATH"], "HOME": str(root), **UNSIGNED_OK}
     args, handlers = parse(["promote", "cart", "--json"])
     with pytest.raises(GitOpsError, match="no image digest to promote"):
         handlers["promote"](args, env, root)  # type: ignore[operator]
@@ -82,7 +86,7 @@ def test_rollback_uses_the_remote_named_in_the_environment(
     remote = seed_local_remote(PROJECT_ROOT, tmp_path / "elsewhere.git", os.environ)
     release(remote, tmp_path / "w", "prod", "v1", D1)
     release(remote, tmp_path / "w", "prod", "v2", D2)
-    env = {"PATH": os.environ["PATH"], "COMMERCE_CI_GITOPS_REMOTE": str(remote)}
+    env = {"PATH": os.environ["PATH"], "COMMERCE_CI_GITOPS_REMOTE": str(remote), **UNSIGNED_OK}
     args, handlers = parse(["rollback", "cart", "--env", "prod"])
     assert handlers["rollback"](args, env, root) == 0  # type: ignore[operator]
     assert "rollback(prod): cart to v1@sha256:111111111111" in capsys.readouterr().out

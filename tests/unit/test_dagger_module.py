@@ -229,6 +229,11 @@ def test_the_type_definitions_the_engine_would_receive_build_without_an_engine(m
             "jobs": "INTEGER",
             "fail_on": "STRING",
             "vulndb": "Directory?",
+            "cosign_key": "Secret?",
+            "cosign_password": "Secret?",
+            "cosign_pub": "File?",
+            "oidc_request_url": "Secret?",
+            "oidc_request_token": "Secret?",
         },
         "promote": {
             "services": "[STRING]",
@@ -281,6 +286,10 @@ def test_credentials_are_secrets_never_plain_strings(module):
     assert secrets == {
         "release.registry_password",
         "release.gitops_token",
+        "release.cosign_key",
+        "release.cosign_password",
+        "release.oidc_request_url",
+        "release.oidc_request_token",
         "promote.gitops_token",
         "rollback.gitops_token",
     }

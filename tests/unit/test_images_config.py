@@ -13,10 +13,12 @@ import pytest
 
 from pipelines.errors import ConfigError
 from pipelines.images.config import (
+    DEFAULT_SOURCE_URL,
     RegistryTarget,
     check_version,
     commit_meta,
     credentials_for,
+    source_url,
 )
 from pipelines.registry.auth import DockerConfigCredentials, EcrCredentials, StaticCredentials
 from pipelines.registry.errors import CredentialsError
@@ -98,3 +100,30 @@ def _docker_config(tmp_path: Path, host: str) -> Path:
     folder.mkdir(exist_ok=True)
     (folder / "config.json").write_text(json.dumps({"auths": {host: {"auth": auth}}}))
     return folder
+
+
+def _repo(tmp_path: Path, remote: str | None) -> Path:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, timeout=30)
+
+    git("init", "-q")
+    if remote is not None:
+        git("remote", "add", "origin", remote)
+    return tmp_path
+
+
+def test_image_source_is_never_a_local_path_remote(tmp_path: Path) -> None:
+    root = _repo(tmp_path, str(tmp_path / "elsewhere.git"))
+    assert source_url(root, None, {}) == DEFAULT_SOURCE_URL
+
+
+def test_image_source_is_the_default_url_without_a_remote(tmp_path: Path) -> None:
+    assert source_url(_repo(tmp_path, None), None, {}) == DEFAULT_SOURCE_URL
+
+
+def test_image_source_prefers_the_setting_then_github_actions(tmp_path: Path) -> None:
+    root = _repo(tmp_path, "git@example.com:shop/shop.git")
+    actions = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r"}
+    assert source_url(root, "https://example.com/x", actions) == "https://example.com/x"
+    assert source_url(root, None, actions) == "https://github.com/o/r"
+    assert source_url(root, None, {}) == "git@example.com:shop/shop.git"

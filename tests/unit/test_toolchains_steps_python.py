@@ -47,7 +47,7 @@ def test_every_step_uses_the_pinned_python_image(make_service: Callable[..., Pat
 def test_build_installs_the_locked_pins_without_resolving(
     make_service: Callable[..., Path],
 ) -> None:
-    deps, own = steps(service(make_service), Stage.BUILD)
+    deps, own, _ = steps(service(make_service), Stage.BUILD)
     assert "--no-deps" in deps.argv and deps.argv[-2:] == ("-r", "requirements.txt")
     assert own.argv[-1] == "." and own.outputs == ("dist/app",)
     assert [c.env for c in deps.caches] == ["PIP_CACHE_DIR"]
@@ -104,3 +104,18 @@ def test_runtime_package_never_shadows_the_standard_library() -> None:
 def test_runtime_logs_are_unbuffered(make_service: Callable[..., Path]) -> None:
     runtime = get_toolchain("python").runtime(service(make_service))
     assert ("PYTHONUNBUFFERED", "1") in runtime.env
+
+
+def test_build_writes_no_bytecode_and_ends_by_normalising_the_artifact(
+    make_service: Callable[..., Path],
+) -> None:
+    deps, own, normalise = steps(service(make_service), Stage.BUILD)
+    assert "--no-compile" in deps.argv and "--no-compile" in own.argv
+    assert normalise.argv[:2] == ("python", "-c") and normalise.argv[-1] == "dist/app"
+
+
+def test_runtime_leaves_out_console_scripts_with_host_shebangs(
+    make_service: Callable[..., Path],
+) -> None:
+    runtime = get_toolchain("python").runtime(service(make_service))
+    assert runtime.exclude == ("dist/app/bin",)

@@ -1,0 +1,1 @@
+"""Supply chain of an image: its SBOM, its provenance, its signature, and checking them."""
