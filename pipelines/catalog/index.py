@@ -152,14 +152,14 @@ def _write_cache(file: Path, contract: str, entries: Mapping[str, Any]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _entry(record: Mapping[str, Any], path: Path, root: Path) -> ServiceEntry:
-    shown = display(path, root)
+def _entry(record: Mapping[str, Any], path: Path, root: Path, shown: str) -> ServiceEntry:
+    """`shown` is `path` as errors name it; its folder is the service's path."""
     folder = path.parent
     check_name(record["name"], folder, shown)
     return ServiceEntry(
         name=record["name"],
         language=record["language"],
-        path=display(folder, root),
+        path=shown.removesuffix(f"/{SERVICE_FILE}"),
         port=record["port"],
         image=record["image"],
         description=record["description"],
@@ -169,10 +169,10 @@ def _entry(record: Mapping[str, Any], path: Path, root: Path) -> ServiceEntry:
     )
 
 
-def _cached_entry(record: Any, path: Path, root: Path) -> ServiceEntry | None:
+def _cached_entry(record: Any, path: Path, root: Path, shown: str) -> ServiceEntry | None:
     """The entry of a cache hit; None when the record is not one this code wrote."""
     try:
-        return _entry(record, path, root)
+        return _entry(record, path, root, shown)
     except (KeyError, TypeError, AttributeError):
         return None
 
@@ -203,8 +203,11 @@ def load_index(
     cached = _read_cache(cache_file, contract) if cache_file is not None else {}
     fresh: dict[str, Any] = {}
     services = []
+    # Paths as errors show them, built as strings: Path.relative_to per file costs more than
+    # the whole cache lookup.
+    prefix = display(base, root)
     for path in service_files(base):
-        key = display(path, root)
+        key = f"{prefix}/{path.parent.name}/{SERVICE_FILE}"
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -214,10 +217,10 @@ def load_index(
         entry = None
         if isinstance(hit, dict) and hit.get("blob") == blob:
             record = hit.get("spec")
-            entry = _cached_entry(record, path, root)
+            entry = _cached_entry(record, path, root, key)
         if entry is None:
             record = _validated(data, path, root)
-            entry = _entry(record, path, root)
+            entry = _entry(record, path, root, key)
         fresh[key] = {"blob": blob, "spec": record}
         services.append(entry)
     index = CatalogIndex(root=root, services=tuple(services))
