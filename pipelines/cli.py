@@ -7,22 +7,19 @@ uses them, so that `commerce-ci plan` and `commerce-ci services` start quickly.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines import __version__
 from pipelines.errors import CommerceCiError, ConfigError, ExitCode
-from pipelines.gitops.cli import GITOPS_SETTINGS
-from pipelines.gitops.cli import add_parsers as add_gitops_parsers
-from pipelines.images.cli import IMAGE_SETTINGS
-from pipelines.images.cli import add_parsers as add_image_parsers
-from pipelines.reports.html.cli import add_parsers as add_report_parsers
 from pipelines.settings import Settings, add_flags, from_args
 from pipelines.steps import (
     CHECK_STAGES,
@@ -33,13 +30,15 @@ from pipelines.steps import (
     Stage,
     parse_stages,
 )
-from pipelines.supply.cli import SUPPLY_SETTINGS
 
 if TYPE_CHECKING:
     from pipelines.catalog import Catalog, Service
+    from pipelines.catalog.index import CatalogIndex
     from pipelines.engines.base import RunContext
     from pipelines.results import RunResult
     from pipelines.scheduler import RunOptions
+
+Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
 
 RUN_SETTINGS = (
     "engine",
@@ -64,7 +63,47 @@ def _parse_stages(value: str) -> tuple[Stage, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Commands:
+    """Subcommands that one `add_parsers(sub) -> {name: handler}` function defines.
+
+    `where` ("module:function") is imported only when one of `names` is the command being run,
+    or for the complete `commerce-ci --help`, so no command pays for another's imports."""
+
+    where: str
+    names: tuple[str, ...]
+
+    def add_to(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        module, function = self.where.split(":")
+        handlers = getattr(importlib.import_module(module), function)(sub)
+        for name, handler in handlers.items():
+            sub.choices[name].set_defaults(handler=handler)
+
+
+#: Every subcommand, in `--help` order. Registering a module's subcommands is one line here.
+SUBCOMMANDS: tuple[Commands, ...] = (
+    Commands("pipelines.cli:add_catalog_parsers", ("services", "plan")),
+    Commands("pipelines.cli:add_run_parsers", ("run", "release", "shop", "doctor")),
+    Commands("pipelines.gitops.cli:add_parsers", ("promote", "rollback")),
+    Commands("pipelines.images.cli:add_parsers", ("images", "bases")),
+    Commands("pipelines.reports.html.cli:add_parsers", ("report",)),
+)
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names: its first word that is neither an option nor --root's value."""
+    words = iter(argv)
+    for word in words:
+        if word == "--root":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: with only the subcommand it names defined, when it names a known
+    one; with every subcommand otherwise (no argv, `--help`, a typo), so help stays complete."""
     parser = argparse.ArgumentParser(
         prog="commerce-ci",
         description="Build, test, lint and scan the commerce services, locally or with Dagger.",
@@ -76,16 +115,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--root", type=Path, help="repository root (default: the git work tree around the cwd)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    command = command_in(argv) if argv is not None else None
+    chosen = [group for group in SUBCOMMANDS if command in group.names]
+    for group in chosen or SUBCOMMANDS:
+        group.add_to(sub)
+    return parser
 
+
+def add_catalog_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> dict[str, Handler]:
+    """`services` and `plan`: on every CI run's critical path, so nothing heavy is imported."""
     services = sub.add_parser("services", help="list the services of the catalog")
     services.add_argument("--json", action="store_true", help="print JSON")
-    add_flags(services, ["services_dir"])
+    add_flags(services, ["services_dir", "cache_dir"])
 
     plan = sub.add_parser("plan", help="which services changed between two revisions")
     plan.add_argument("--base", help="base revision (default: merge-base with main, or HEAD~1)")
     plan.add_argument("--head", help="head revision (default: HEAD)")
     plan.add_argument("--json", action="store_true", help="print JSON")
-    add_flags(plan, ["services_dir"])
+    add_flags(plan, ["services_dir", "cache_dir"])
+    return {"services": cmd_services, "plan": cmd_plan}
+
+
+def add_run_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> dict[str, Handler]:
+    """`run`, `release`, `shop` and `doctor`."""
+    from pipelines.gitops.cli import GITOPS_SETTINGS
+    from pipelines.images.cli import IMAGE_SETTINGS
+    from pipelines.supply.cli import SUPPLY_SETTINGS
 
     run = sub.add_parser(
         "run",
@@ -136,12 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(shop, ["jobs", "report_dir", "cache_dir", "step_timeout", "services_dir"])
 
     sub.add_parser("doctor", help="show settings, and which tools each language needs and has")
-    added = {**add_gitops_parsers(sub), **add_image_parsers(sub), **add_report_parsers(sub)}
-    for name, handler in added.items():
-        sub.choices[name].set_defaults(handler=handler)
-    for name, handler in COMMANDS.items():
-        sub.choices[name].set_defaults(handler=handler)
-    return parser
+    return {
+        "run": cmd_run,
+        "release": cmd_release,
+        "shop": cmd_shop,
+        "doctor": cmd_doctor,
+    }
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
@@ -177,8 +236,15 @@ def _catalog(root: Path, settings: Settings) -> Catalog:
     return load_catalog(root, settings.services_dir)
 
 
+def _index(root: Path, settings: Settings) -> CatalogIndex:
+    """The catalog as plain values, through the blob-keyed cache (no pydantic when it hits)."""
+    from pipelines.catalog.index import load_index
+
+    return load_index(root, settings.services_dir, settings.cache_dir)
+
+
 def cmd_services(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    catalog = _catalog(root, from_args(args, env, root))
+    catalog = _index(root, from_args(args, env, root))
     rows = catalog.rows()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -189,14 +255,14 @@ def cmd_services(args: argparse.Namespace, env: Mapping[str, str], root: Path) -
     return ExitCode.OK
 
 
-def _plan(catalog: Catalog, root: Path, base: str | None, head: str | None) -> Any:
+def _plan(catalog: Catalog | CatalogIndex, root: Path, base: str | None, head: str | None) -> Any:
     from pipelines.plan import plan_changes
 
     return plan_changes(catalog, root, base, head)
 
 
 def cmd_plan(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    catalog = _catalog(root, from_args(args, env, root))
+    catalog = _index(root, from_args(args, env, root))
     plan = _plan(catalog, root, args.base, args.head)
     data = plan.to_json()
     if args.json:
@@ -469,16 +535,6 @@ def cmd_doctor(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> 
     return doctor(root, from_args(args, env, root), _engine_env(env, root), sys.stdout)
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Path], int]] = {
-    "services": cmd_services,
-    "plan": cmd_plan,
-    "run": cmd_run,
-    "release": cmd_release,
-    "doctor": cmd_doctor,
-    "shop": cmd_shop,
-}
-
-
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
     """SIGTERM (a CI runner cancelling, `timeout`, `kill`) stops the run the way Ctrl-C does, so
     steps and shop services, each in its own process group, are stopped rather than orphaned.
@@ -492,8 +548,8 @@ def _terminate_as_interrupt(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     root = (args.root or _git_root(Path.cwd())).resolve()
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:

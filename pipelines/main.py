@@ -291,6 +291,11 @@ def _publish_bases(image: ImageSettings, root: Path, names: Sequence[str], cache
     ensure_bases_for(image, services, cache_dir, lambda line: print(line, file=sys.stderr))
 
 
+def _catalog_cache(root: Path) -> Path:
+    """Where `plan` and `services` keep the catalog index: the CLI's default cache dir."""
+    return root / ".cache" / "commerce-ci"
+
+
 def _check_settings(fail_on: str, jobs: int) -> None:
     from pipelines.scheduler import SEVERITIES
 
@@ -411,10 +416,10 @@ class CommerceCi:
     @function
     async def services(self, source: Source) -> str:
         """The services of the repository, as JSON (name, language, path, port, image)."""
-        from pipelines.catalog import load_catalog
+        from pipelines.catalog.index import load_index
 
         async with checkout(source) as root:
-            return json.dumps(load_catalog(root).rows(), indent=2)
+            return json.dumps(load_index(root, cache_dir=_catalog_cache(root)).rows(), indent=2)
 
     @function
     async def plan(
@@ -426,11 +431,13 @@ class CommerceCi:
         head: Annotated[str, Doc("Head revision; default: HEAD")] = "",
     ) -> str:
         """Which services changed between two revisions, and why, as JSON."""
-        from pipelines.catalog import load_catalog
+        from pipelines.catalog.index import load_index
         from pipelines.plan import plan_changes
 
+        # The CLI's path: the blob-keyed catalog index, one git diff.
         async with checkout(source) as root:
-            plan = plan_changes(load_catalog(root), root, base or None, head or None)
+            catalog = load_index(root, cache_dir=_catalog_cache(root))
+            plan = plan_changes(catalog, root, base or None, head or None)
         return json.dumps(plan.to_json(), indent=2)
 
     @function

@@ -13,10 +13,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipelines.catalog.model import LANGUAGES, LOCKFILES, Catalog, Service, ServiceSpec
+from pipelines.catalog.layout import SERVICE_FILE, check_name, find_lockfile
+from pipelines.catalog.layout import display as _display
+from pipelines.catalog.model import LANGUAGES, Catalog, Service, ServiceSpec
 from pipelines.errors import ConfigError
 
-SERVICE_FILE = "service.yaml"
 _KNOWN_KEYS = tuple(ServiceSpec.model_fields)
 
 
@@ -46,18 +47,15 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(shown, None, f"cannot read: {exc.strerror}") from None
+    return _parse_yaml(text, shown)
+
+
+def _parse_yaml(text: str, shown: str) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
@@ -127,29 +125,32 @@ def _explain(error: dict[str, Any]) -> tuple[str, str, str | None]:
     return field, message, None
 
 
-def load_service(path: Path, root: Path) -> Service:
-    """Load and validate one `service.yaml`; `root` is the repository root."""
-    shown = _display(path, root)
-    data = _read_yaml(path, shown)
+def _validate(data: dict[str, Any], shown: str) -> ServiceSpec:
     try:
-        spec = ServiceSpec.model_validate(data)
+        return ServiceSpec.model_validate(data)
     except ValidationError as exc:
         field, message, hint = _explain(exc.errors()[0])
         raise ConfigError(shown, field, message, hint) from None
+
+
+def spec_from_text(text: str, path: Path, root: Path) -> ServiceSpec:
+    """Parse and validate the text of `path` (a service.yaml) as a spec named after its folder.
+
+    The catalog cache calls this with the very bytes it hashed, so what it stores under a blob
+    id is what that blob says."""
+    shown = _display(path, root)
+    spec = _validate(_parse_yaml(text, shown), shown)
+    check_name(spec.name, path.parent, shown)
+    return spec
+
+
+def load_service(path: Path, root: Path) -> Service:
+    """Load and validate one `service.yaml`; `root` is the repository root."""
+    shown = _display(path, root)
+    spec = _validate(_read_yaml(path, shown), shown)
     folder = path.parent
-    if spec.name != folder.name:
-        raise ConfigError(
-            shown, "name", f"{spec.name!r} must equal its folder name {folder.name!r}"
-        )
-    candidates = LOCKFILES[spec.language]
-    lockfile = next((c for c in candidates if (folder / c).is_file()), None)
-    if lockfile is None:
-        raise ConfigError(
-            shown,
-            "language",
-            f"a {spec.language} service needs a lockfile ({' or '.join(candidates)}) "
-            f"in {_display(folder, root)}/",
-        )
+    check_name(spec.name, folder, shown)
+    lockfile = find_lockfile(spec.language, folder, root, shown)
     return Service(spec=spec, path=_display(folder, root), lockfile=lockfile)
 
 

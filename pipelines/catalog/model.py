@@ -20,18 +20,6 @@ LANGUAGES: tuple[str, ...] = Language.__args__  # type: ignore[attr-defined]
 #: Stages a service may override the command of.
 OVERRIDABLE_STAGES: tuple[str, ...] = ("build", "test", "lint")
 
-#: The files that pin a service's dependencies, per language; the first that exists is used.
-LOCKFILES: Mapping[str, tuple[str, ...]] = {
-    "go": ("go.mod",),
-    "java": ("pom.xml",),
-    "kotlin": ("pom.xml",),
-    "python": ("uv.lock", "requirements.txt"),
-    "node": ("package-lock.json",),
-    "typescript": ("package-lock.json",),
-    "rust": ("Cargo.lock",),
-    "dotnet": ("packages.lock.json",),
-}
-
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
@@ -93,6 +81,10 @@ class Service(BaseModel):
     @property
     def language(self) -> str:
         return self.spec.language
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(self.spec.inputs)
 
     def folder(self, root: Path) -> Path:
         return root / self.path

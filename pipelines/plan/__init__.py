@@ -17,10 +17,11 @@ from pipelines.plan.model import Affected, Change, Plan
 
 if TYPE_CHECKING:
     from pipelines.catalog import Catalog
+    from pipelines.catalog.index import CatalogIndex
 
 
 def plan_changes(
-    catalog: Catalog,
+    catalog: Catalog | CatalogIndex,
     repo_root: Path | None = None,
     base: str | None = None,
     head: str | None = None,

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from pipelines.catalog import Catalog, Service
+    from pipelines.catalog.index import CatalogIndex, ServiceEntry
 
 #: Paths that define how every service is built, tested, scanned and shipped. A change to any of
 #: them can change any service's result, so it affects them all.
@@ -45,11 +46,11 @@ class Scope:
     inputs: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, service: Service) -> Scope:
-        return cls(name=service.name, folder=service.path, inputs=tuple(service.spec.inputs))
+    def of(cls, service: Service | ServiceEntry) -> Scope:
+        return cls(name=service.name, folder=service.path, inputs=tuple(service.inputs))
 
 
-def scopes_of(catalog: Catalog) -> tuple[Scope, ...]:
+def scopes_of(catalog: Catalog | CatalogIndex) -> tuple[Scope, ...]:
     return tuple(Scope.of(s) for s in catalog)
 
 
