@@ -31,6 +31,31 @@ def helm() -> str:
     return found
 
 
+CODE_SUFFIXES = {".go", ".py", ".rs", ".js", ".ts", ".java", ".kt"}
+#: Test code is not what a service runs.
+TEST_PARTS = {"test", "tests"}
+
+
+def code_files(folder: Path) -> list[Path]:
+    """The source files git tracks (or would) under `folder`, tests left out.
+
+    Built artifacts (a Python build's installed dependencies, node_modules, target/) are
+    ignored by git, so they never count as the service's own code, whatever ran before.
+    """
+    argv = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."]
+    listed = subprocess.run(
+        argv, cwd=folder, capture_output=True, timeout=60, check=True
+    ).stdout.decode()
+    paths = [folder / name for name in sorted(set(listed.split("\0"))) if name]
+    return [
+        p
+        for p in paths
+        if p.suffix in CODE_SUFFIXES
+        and not TEST_PARTS & set(p.relative_to(folder).parts)
+        and p.is_file()
+    ]
+
+
 def service_names() -> list[str]:
     return sorted(p.parent.name for p in (ROOT / "services").glob("*/service.yaml"))
 

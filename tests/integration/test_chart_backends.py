@@ -15,11 +15,17 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from chart_render import ENVIRONMENTS, ROOT, container_env, helm, render_service, service_names
+from chart_render import (
+    ENVIRONMENTS,
+    ROOT,
+    code_files,
+    container_env,
+    helm,
+    render_service,
+    service_names,
+)
 from kube_version import KUBE_VERSION
 
-CODE_SUFFIXES = {".go", ".py", ".rs", ".js", ".ts", ".java", ".kt"}
-SKIP_PARTS = {"node_modules", "target", "dist", ".venv", "__pycache__", "test", "tests"}
 REDIS_CHART = ROOT / "charts" / "redis"
 
 
@@ -31,9 +37,8 @@ def variables_read(name: str) -> set[str]:
     """The <PEER>_ADDR and REDIS_ADDR names in the service's code (not its tests)."""
     known = {addr_var(peer) for peer in service_names()} | {"REDIS_ADDR"}
     found: set[str] = set()
-    for path in (ROOT / "services" / name).rglob("*"):
-        if path.suffix in CODE_SUFFIXES and not SKIP_PARTS & set(path.parts):
-            found |= set(re.findall(r"\b[A-Z][A-Z_]*_ADDR\b", path.read_text())) & known
+    for path in code_files(ROOT / "services" / name):
+        found |= set(re.findall(r"\b[A-Z][A-Z_]*_ADDR\b", path.read_text())) & known
     return found
 
 

@@ -7,15 +7,14 @@ follow. The collector receives OTLP/gRPC on 4317 and OTLP/HTTP on 4318.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from chart_render import ENVIRONMENTS, ROOT, container_env, service_names
+from chart_render import ENVIRONMENTS, ROOT, code_files, container_env, service_names
 
-CODE_SUFFIXES = {".go", ".py", ".rs", ".js", ".ts", ".java", ".kt"}
-SKIP_PARTS = {"node_modules", "target", "dist", ".venv", "__pycache__", "test", "tests"}
 #: What an OTLP trace exporter looks like in each language's code.
 MARKERS = {
     "http/protobuf": (
@@ -49,9 +48,7 @@ def code_folders(name: str) -> list[Path]:
 def exporter_protocols(folders: list[Path]) -> set[str]:
     found: set[str] = set()
     for folder in folders:
-        for path in folder.rglob("*"):
-            if path.suffix not in CODE_SUFFIXES or SKIP_PARTS & set(path.parts):
-                continue
+        for path in code_files(folder):
             text = path.read_text(errors="replace")
             found |= {proto for proto, marks in MARKERS.items() if any(m in text for m in marks)}
     return found
@@ -84,7 +81,18 @@ def test_the_collector_receives_otlp_http_where_the_services_send_it() -> None:
 
 
 def test_a_grpc_exporter_in_code_is_recognised(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=30)
     (tmp_path / "main.go").write_text(
         'import "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"\n'
     )
     assert exporter_protocols([tmp_path]) == {"grpc"}
+
+
+def test_installed_dependencies_ignored_by_git_are_not_the_services_code(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=30)
+    (tmp_path / ".gitignore").write_text("build/\n")
+    (tmp_path / "main.py").write_text("from opentelemetry.exporter.otlp.proto.http import x\n")
+    installed = tmp_path / "build" / "test-deps" / "otel"
+    installed.mkdir(parents=True)
+    (installed / "grpc.py").write_text("from opentelemetry.exporter.otlp.proto.grpc import y\n")
+    assert exporter_protocols([tmp_path]) == {"http/protobuf"}
