@@ -85,6 +85,7 @@ SUBCOMMANDS: tuple[Commands, ...] = (
     Commands("pipelines.cli:add_catalog_parsers", ("services", "plan")),
     Commands("pipelines.cli:add_run_parsers", ("run", "release", "shop", "doctor")),
     Commands("pipelines.gitops.cli:add_parsers", ("promote", "rollback")),
+    Commands("pipelines.gitops.fanin_cli:add_parsers", ("write-back",)),
     Commands("pipelines.images.cli:add_parsers", ("images", "bases")),
     Commands("pipelines.reports.html.cli:add_parsers", ("report",)),
 )

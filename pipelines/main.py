@@ -214,12 +214,15 @@ async def run_release(
     report_dir: Path,
     sink: Sink,
     attestor: Attestor | None = None,
+    commit: bool = True,
 ) -> RunResult:
     """`release` without Dagger's plumbing: the check stages, then image, push, manifest and
     one GitOps commit, through the same scheduler and report writers as `check`.
 
     With an `attestor`, the sbom and sign stages run after push. Without one (the Dagger
-    module does not sign yet), the run says so on stderr and its report lists no such stage."""
+    module does not sign yet), the run says so on stderr and its report lists no such stage.
+    Without `commit`, the run stops after manifest and its report holds the images for one
+    write-back of many runs' reports (pipelines.gitops.fanin)."""
     from pipelines.engines.base import RunContext
     from pipelines.scheduler import RunOptions
     from pipelines.toolchains.base import ToolchainOptions
@@ -229,6 +232,8 @@ async def run_release(
     if attestor is None:
         stages = tuple(s for s in RELEASE_STAGES if s not in SUPPLY_STAGES)
         print("release: sbom and sign are not run (no signer given)", file=sys.stderr)
+    if not commit:
+        stages = tuple(s for s in stages if s is not Stage.COMMIT)
     options = RunOptions(
         stages=stages,
         jobs=jobs,
@@ -505,6 +510,10 @@ class CommerceCi:
         cosign_pub: CosignPub = None,
         oidc_request_url: OidcRequestUrl = None,
         oidc_request_token: OidcRequestToken = None,
+        commit: Annotated[
+            bool,
+            Doc("Commit the images to GitOps; false: leave them in report.json for write-back"),
+        ] = True,
     ) -> dagger.Directory:
         """Build, test, lint, scan, then push each service's image (skipped when its inputs
         were already shipped) and record it in GitOps in one commit. Returns the reports folder
@@ -570,11 +579,41 @@ class CommerceCi:
                     report_dir=report_dir,
                     sink=PlainSink(sys.stderr),
                     attestor=attestor,
+                    commit=commit,
                 )
             finally:
                 publisher.close()
             files = _report_files(report_dir)
         return _directory(files)
+
+    @function
+    async def write_back(
+        self,
+        reports: Annotated[
+            dagger.Directory,
+            Doc("report.json files (any depth) of releases run with --commit=false"),
+        ],
+        env: Environment,
+        gitops_remote: GitOpsRemoteUrl,
+        source_commit: Annotated[
+            str, Doc("Commit the images were built from; default: each report's revision")
+        ] = "",
+        gitops_branch: GitOpsBranch = "main",
+        gitops_token: GitOpsToken = None,
+    ) -> str:
+        """Record the images of many release jobs' reports in one GitOps commit (the fan-in of
+        a release split across jobs); returns the commit as JSON."""
+        from pipelines.gitops.fanin import find_reports, write_reports
+
+        async with (
+            checkout(reports) as folder,
+            _gitops(gitops_remote, gitops_branch, gitops_token) as (remote, options),
+        ):
+            paths = find_reports([folder])
+            result = await anyio.to_thread.run_sync(
+                lambda: write_reports(remote, paths, env, source_commit or None, options=options)
+            )
+        return commit_json(result)
 
     @function
     async def promote(

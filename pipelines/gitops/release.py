@@ -25,6 +25,22 @@ from pipelines.logs import append_line
 from pipelines.registry.reference import Reference
 
 
+def image_update(
+    service: str, env_name: str, ref: str, digest: str, source_commit: str
+) -> ImageUpdate:
+    """What a pushed image (`registry/repository:tag@digest`) writes into a values file: the
+    one rule for a release job's own commit and for the fan-in of many jobs' reports."""
+    reference = Reference.parse(ref)
+    return ImageUpdate(
+        service=service,
+        env=env_name,
+        repository=f"{reference.registry}/{reference.repository}",
+        tag=reference.tag or digest,
+        digest=digest,
+        source_commit=source_commit,
+    )
+
+
 @dataclass(frozen=True)
 class ReleaseWriter:
     remote: GitOpsRemote
@@ -38,14 +54,8 @@ class ReleaseWriter:
     def update_for(self, service: Service, record: ImageRecord) -> ImageUpdate:
         if record.ref is None:
             raise GitOpsError(f"{service.name}: the image was not pushed, nothing to record")
-        reference = Reference.parse(record.ref)
-        return ImageUpdate(
-            service=service.name,
-            env=self.env_name,
-            repository=f"{reference.registry}/{reference.repository}",
-            tag=reference.tag or record.digest,
-            digest=record.digest,
-            source_commit=self.source_commit,
+        return image_update(
+            service.name, self.env_name, record.ref, record.digest, self.source_commit
         )
 
     def manifest_sync(self, service: Service, record: ImageRecord, log: Path) -> ImageUpdate:

@@ -32,6 +32,22 @@ def test_every_skipped_check_gives_its_reason() -> None:
         assert len(reason) >= 20, f"skipped check {check} needs a reason on its line in {CONFIG}"
 
 
+INLINE_SKIP = re.compile(r"#\s*checkov:skip=(CKV2?_[A-Z]+_\d+)(?::(.*))?$")
+
+
+def test_every_inline_skip_gives_its_reason() -> None:
+    skips = [
+        (path.name, match)
+        for path in sorted(TERRAFORM_DIR.rglob("*.tf"))
+        for line in path.read_text().splitlines()
+        if (match := INLINE_SKIP.search(line.strip()))
+    ]
+    for name, match in skips:
+        assert len((match[2] or "").strip()) >= 20, (
+            f"{name}: {match[1]} is skipped without a reason"
+        )
+
+
 def test_checkov_catches_a_mutable_unscanned_repository(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'resource "aws_ecr_repository" "bad" {\n'

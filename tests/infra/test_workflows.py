@@ -4,6 +4,7 @@ name functions and arguments the Dagger module (pipelines/main.py, CommerceCi) r
 from __future__ import annotations
 
 import ast
+import fnmatch
 import json
 import os
 import re
@@ -274,7 +275,13 @@ def test_workflow_dagger_calls_exist_on_the_module() -> None:
         pytest.fail(f"{MODULE} (the Dagger module, {MAIN_OBJECT}) is missing")
     functions = module_functions(MODULE.read_text())
     calls = [c for path in WORKFLOWS for c in dagger_calls(path.read_text(), functions)]
-    assert {c.function for c in calls} >= {"plan", "check-reports", "services", "release"}
+    assert {c.function for c in calls} >= {
+        "plan",
+        "check-reports",
+        "services",
+        "release",
+        "write-back",
+    }
     problems = [p for c in calls for p in check_call(c, functions)]
     assert problems == []
 
@@ -404,10 +411,10 @@ def test_a_malformed_tag_or_environment_releases_nothing(tmp_path: Path, env: di
     assert "matrix=" not in result.stdout
 
 
-def test_only_the_release_job_may_write_and_it_queues_per_environment_and_service() -> None:
+def test_only_the_gitops_writers_may_write_and_releases_queue_per_environment_and_service() -> None:
     jobs = load(RELEASE)["jobs"]
     writers = [name for name, job in jobs.items() if job["permissions"].get("contents") == "write"]
-    assert writers == ["release"]
+    assert writers == ["release", "gitops"]
     assert jobs["plan"]["permissions"] == {"contents": "read"}
     concurrency = jobs["release"]["concurrency"]
     assert concurrency["group"] == (
@@ -499,3 +506,107 @@ def test_the_mirror_is_configured_before_the_first_dagger_call_starts_the_engine
     configured = next(i for i, c in enumerate(commands) if any("engine-config" in ln for ln in c))
     first_call = next(i for i, c in enumerate(commands) if any("dagger call" in ln for ln in c))
     assert configured < first_call
+
+
+# --- ci.yml on pull requests from forks ---------------------------------------------------------
+
+CI = WORKFLOWS_DIR / "ci.yml"
+SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def _check_step(uses: str) -> dict[str, Any]:
+    (step,) = [s for s in load(CI)["jobs"]["check"]["steps"] if uses in s.get("uses", "")]
+    return step
+
+
+@pytest.mark.parametrize("uses", ["codeql-action/upload-sarif", "action-junit-report"])
+def test_steps_a_forks_read_only_token_cannot_run_are_skipped_for_forks(uses: str) -> None:
+    step = _check_step(uses)
+    assert SAME_REPOSITORY in step["if"], f"{uses} would fail on a fork's pull request"
+    assert step["if"].startswith("always() && "), "a failed check must still upload its results"
+
+
+def test_the_fork_guard_is_the_one_terraform_plan_uses() -> None:
+    plan = load(WORKFLOWS_DIR / "terraform.yml")["jobs"]["plan"]
+    assert SAME_REPOSITORY in plan["if"]
+
+
+def test_code_scanning_upload_may_read_the_run_as_private_repositories_require() -> None:
+    permissions = load(CI)["jobs"]["check"]["permissions"]
+    assert permissions["actions"] == "read"
+    assert permissions["security-events"] == "write"
+
+
+def test_sarif_category_follows_the_service_not_the_matrix_position() -> None:
+    category = _check_step("codeql-action/upload-sarif")["with"]["category"]
+    assert "matrix.services" in category
+    assert "job-index" not in category and "strategy." not in category
+
+
+# --- release.yml: many release jobs, one GitOps commit -------------------------------------------
+
+
+def test_several_release_jobs_fan_in_and_a_single_one_commits_itself(tmp_path: Path) -> None:
+    many = release_plan(tmp_path, {"services": ["cart", "ad"], "reasons": {}})
+    tag = release_plan(tmp_path, [], REF_TYPE="tag", REF_NAME="checkout/v1.4.0")
+    one_changed = release_plan(tmp_path, {"services": ["cart"], "reasons": {}})
+
+    assert many["fan_in"] == "true"
+    assert tag["fan_in"] == "false" and one_changed["fan_in"] == "false"
+    assert (
+        load(RELEASE)["jobs"]["plan"]["outputs"]["fan_in"] == "${{ steps.matrix.outputs.fan_in }}"
+    )
+
+
+def test_a_release_job_commits_only_when_it_is_the_only_one() -> None:
+    (step,) = [s for s in load(RELEASE)["jobs"]["release"]["steps"] if s.get("name") == "Release"]
+    assert _release_call().flags["commit"] == "$COMMIT"
+    assert step["env"]["COMMIT"] == (
+        "${{ needs.plan.outputs.fan_in == 'true' && 'false' || 'true' }}"
+    )
+
+
+def _steps_using(job: str, action: str) -> list[dict[str, Any]]:
+    return [s for s in load(RELEASE)["jobs"][job]["steps"] if action in s.get("uses", "")]
+
+
+def test_each_fanned_in_release_job_uploads_its_report_whatever_its_outcome() -> None:
+    (upload,) = _steps_using("release", "actions/upload-artifact")
+    assert upload["if"].startswith("always() && needs.plan.outputs.fan_in == 'true'")
+    assert upload["with"]["path"] == "reports/report.json"
+    assert upload["with"]["name"] == "release-report-${{ strategy.job-index }}"
+
+
+def test_the_gitops_job_writes_every_report_back_in_one_engine_commit() -> None:
+    job = load(RELEASE)["jobs"]["gitops"]
+    assert job["needs"] == ["plan", "release"]
+    assert job["if"] == "${{ !cancelled() && needs.plan.outputs.fan_in == 'true' }}"
+    assert job["permissions"] == {"contents": "write"}
+    (download,) = _steps_using("gitops", "actions/download-artifact")
+    assert fnmatch.fnmatchcase("release-report-3", download["with"]["pattern"])
+    functions = module_functions(MODULE.read_text())
+    (call,) = [
+        c for c in dagger_calls(RELEASE.read_text(), functions) if c.function == "write-back"
+    ]
+    assert call.flags["reports"] == download["with"]["path"]
+    assert call.flags["gitops-token"] == "env:GITOPS_TOKEN"
+    (step,) = [s for s in job["steps"] if "write-back" in s.get("run", "")]
+    assert step["env"]["ENVIRONMENT"] == "${{ needs.plan.outputs.environment }}"
+    assert step["env"]["SOURCE_COMMIT"] == "${{ github.sha }}"
+    assert call.flags["env"] == "$ENVIRONMENT"
+    assert call.flags["source-commit"] == "$SOURCE_COMMIT"
+
+
+def test_write_backs_of_one_environment_queue_instead_of_cancelling() -> None:
+    concurrency = load(RELEASE)["jobs"]["gitops"]["concurrency"]
+    assert concurrency == {
+        "group": "gitops-${{ needs.plan.outputs.environment }}",
+        "cancel-in-progress": False,
+    }
+
+
+def test_jobs_that_assume_an_aws_role_are_bound_to_a_github_environment() -> None:
+    """The release role trusts only `environment:<env>` subjects (terraform/modules/ci-identity)."""
+    for name, job in load(RELEASE)["jobs"].items():
+        if any("configure-aws-credentials" in s.get("uses", "") for s in job.get("steps", [])):
+            assert job["environment"] == "${{ needs.plan.outputs.environment }}", name

@@ -70,6 +70,7 @@ def test_the_module_exposes_its_verbs_with_their_return_types(module):
         "check_reports",
         "services",
         "release",
+        "write_back",
         "promote",
         "rollback",
     }
@@ -79,6 +80,7 @@ def test_the_module_exposes_its_verbs_with_their_return_types(module):
         "check_reports": dagger.Directory,
         "services": str,
         "release": dagger.Directory,
+        "write_back": str,
         "promote": str,
         "rollback": str,
     }
@@ -234,6 +236,15 @@ def test_the_type_definitions_the_engine_would_receive_build_without_an_engine(m
             "cosign_pub": "File?",
             "oidc_request_url": "Secret?",
             "oidc_request_token": "Secret?",
+            "commit": "BOOLEAN",
+        },
+        "write_back": {
+            "reports": "Directory",
+            "env": "STRING",
+            "gitops_remote": "STRING",
+            "source_commit": "STRING",
+            "gitops_branch": "STRING",
+            "gitops_token": "Secret?",
         },
         "promote": {
             "services": "[STRING]",
@@ -265,6 +276,22 @@ def test_release_needs_an_environment_a_registry_and_a_gitops_remote_and_nothing
     assert defaults["registry_password"] == defaults["gitops_token"] == "null"
 
 
+def test_release_commits_unless_told_to_leave_its_images_for_one_write_back(module):
+    commit = functions(module)["release"].parameters["commit"]
+
+    assert commit.is_optional and commit.default_value == "true"
+    assert commit.resolved_type is bool
+
+
+def test_write_back_needs_the_reports_an_environment_and_a_gitops_remote(module):
+    params = functions(module)["write_back"].parameters
+
+    required = [name for name, p in params.items() if not p.is_optional]
+    assert required == ["reports", "env", "gitops_remote"]
+    assert params["reports"].resolved_type is dagger.Directory
+    assert params["source_commit"].default_value == '""'
+
+
 def test_release_sees_git_history_since_images_are_labelled_and_tagged_from_head(module):
     fns = functions(module)
 
@@ -290,6 +317,7 @@ def test_credentials_are_secrets_never_plain_strings(module):
         "release.cosign_password",
         "release.oidc_request_url",
         "release.oidc_request_token",
+        "write_back.gitops_token",
         "promote.gitops_token",
         "rollback.gitops_token",
     }

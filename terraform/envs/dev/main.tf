@@ -1,4 +1,11 @@
 # dev: the platform (modules/platform) with this account's values from terraform.tfvars.
+
+# The account ids of both environments, in one file (terraform/accounts.json): each provider
+# refuses to touch any account but its own, and dev lets prod pull the images it builds.
+locals {
+  accounts = jsondecode(file("${path.module}/../../accounts.json"))
+}
+
 module "platform" {
   source = "../../modules/platform"
 
@@ -12,8 +19,13 @@ module "platform" {
   single_nat_gateway          = var.single_nat_gateway
   kubernetes_version          = var.kubernetes_version
   api_allowed_cidrs           = var.api_allowed_cidrs
+  terraform_apply_role_name   = var.terraform_apply_role_name
+  github_connection_name      = var.github_connection_name
   node_groups                 = var.node_groups
   email_from_address          = var.email_from_address
   ledger_bucket_arn           = var.ledger_bucket_arn
   argocd_domain               = var.argocd_domain
+
+  # Promotion copies dev's digests into prod's values: prod's nodes pull them from here.
+  image_pull_account_ids = [local.accounts.prod]
 }

@@ -3,14 +3,34 @@ output "cluster_name" {
   value       = module.platform.cluster_name
 }
 
-output "ci_role_arn" {
-  description = "Role for GitHub Actions release jobs (AWS_CI_ROLE_ARN)."
-  value       = module.platform.ci_role_arn
+output "release_role_arn" {
+  description = "Role of the release jobs (AWS_RELEASE_ROLE_ARN of the GitHub environment dev)."
+  value       = module.platform.release_role_arn
 }
 
 output "terraform_plan_role_arn" {
-  description = "Role for terraform plan on pull requests (AWS_PLAN_ROLE_ARN)."
+  description = "Role for terraform plan on pull requests (AWS_PLAN_ROLE_ARN_DEV)."
   value       = module.platform.terraform_plan_role_arn
+}
+
+# What the workflows read, under the exact names they read it by: set each as it is named
+# (README.md, "Running it on AWS and GitHub"); tests/infra/test_workflow_variables.py holds the
+# workflows and the README to these names.
+output "github_environment_variables" {
+  description = "Variables of the GitHub environment dev, by name."
+  value       = module.platform.github_environment_variables
+}
+
+output "github_repository_variables" {
+  description = "Repository variables this environment provides, by name."
+  value = {
+    AWS_PLAN_ROLE_ARN_DEV = module.platform.terraform_plan_role_arn
+  }
+}
+
+output "terraform_runner_project" {
+  description = "CodeBuild project of the runner terraform.yml's plan and apply jobs run on."
+  value       = module.platform.terraform_runner_project
 }
 
 output "repository_urls" {

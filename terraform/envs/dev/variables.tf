@@ -42,8 +42,18 @@ variable "kubernetes_version" {
 }
 
 variable "api_allowed_cidrs" {
-  description = "Explicit allow-list of CIDRs for the public Kubernetes API endpoint."
+  description = "CIDRs of operator networks allowed to a public Kubernetes API endpoint; empty: no public endpoint."
   type        = list(string)
+}
+
+variable "terraform_apply_role_name" {
+  description = "Name of the IAM role terraform apply runs as, bootstrapped in this account (terraform/README.md)."
+  type        = string
+}
+
+variable "github_connection_name" {
+  description = "Name of this account's CodeConnections connection to GitHub, for the CI runner."
+  type        = string
 }
 
 variable "node_groups" {

@@ -8,7 +8,12 @@ azs                = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 single_nat_gateway = false
 
 kubernetes_version = "1.33"
-api_allowed_cidrs  = ["203.0.113.0/24"]
+# No public API endpoint: terraform runs on the CI runner inside the VPC (modules/ci-runner).
+api_allowed_cidrs = []
+
+# Bootstrapped once per account, outside Terraform (terraform/README.md).
+terraform_apply_role_name = "commerce-prod-github-terraform-apply"
+github_connection_name    = "commerce-github"
 
 node_groups = {
   general = {

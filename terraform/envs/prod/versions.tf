@@ -14,7 +14,8 @@ terraform {
 }
 
 provider "aws" {
-  region = var.region
+  region              = var.region
+  allowed_account_ids = [local.accounts.prod]
 
   default_tags {
     tags = module.platform.tags

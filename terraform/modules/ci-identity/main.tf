@@ -1,5 +1,5 @@
 # GitHub Actions reaches AWS through OIDC: no long-lived keys in the repository. Each role trusts
-# tokens of this one repository only, and only for the refs that need it.
+# tokens of this one repository only, and only in the context that needs it.
 module "github_oidc_provider" {
   source  = "terraform-aws-modules/iam/aws//modules/iam-github-oidc-provider"
   version = "~> 5.60"
@@ -17,10 +17,11 @@ data "aws_partition" "current" {}
 
 locals {
   github_provider_arn = var.create_github_oidc_provider ? module.github_oidc_provider.arn : data.aws_iam_openid_connect_provider.github[0].arn
-  # Release pipelines: pushes to main, SERVICE/vX.Y.Z tags, and jobs bound to this environment.
+  # Release jobs, only as jobs bound to this environment: a job that names an environment gets the
+  # subject `environment:<name>` whatever its ref, so this role is reachable only past the GitHub
+  # environment's protection rules (prod: required reviewers, main and SERVICE/v* tags only).
+  # A `ref:` subject here would let any job on that ref skip them.
   release_subjects = [
-    "repo:${var.github_repository}:ref:refs/heads/main",
-    "repo:${var.github_repository}:ref:refs/tags/*",
     "repo:${var.github_repository}:environment:${var.environment}",
   ]
   # Terraform plans run on pull requests of this repository (forks get no id-token).
@@ -43,7 +44,7 @@ data "aws_iam_policy_document" "release_trust" {
       values   = ["sts.amazonaws.com"]
     }
     condition {
-      test     = "StringLike"
+      test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
       values   = local.release_subjects
     }
@@ -71,9 +72,9 @@ data "aws_iam_policy_document" "plan_trust" {
   }
 }
 
-resource "aws_iam_role" "ci" {
-  name                 = "${var.name_prefix}-github-ci"
-  description          = "GitHub Actions of ${var.github_repository}: push service images to ECR"
+resource "aws_iam_role" "release" {
+  name                 = "${var.name_prefix}-github-release"
+  description          = "GitHub Actions of ${var.github_repository}, environment ${var.environment}: push service images to ECR"
   assume_role_policy   = data.aws_iam_policy_document.release_trust.json
   max_session_duration = 3600
   tags                 = var.tags
@@ -113,9 +114,9 @@ data "aws_iam_policy_document" "ecr_push" {
   }
 }
 
-resource "aws_iam_role_policy" "ci_ecr_push" {
+resource "aws_iam_role_policy" "release_ecr_push" {
   name   = "ecr-push"
-  role   = aws_iam_role.ci.id
+  role   = aws_iam_role.release.id
   policy = data.aws_iam_policy_document.ecr_push.json
 }
 

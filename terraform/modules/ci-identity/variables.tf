@@ -4,7 +4,7 @@ variable "name_prefix" {
 }
 
 variable "environment" {
-  description = "GitHub environment whose jobs may assume the CI role (deployment approvals live there)."
+  description = "GitHub environment whose jobs alone may assume the release role (its protection rules gate it)."
   type        = string
 }
 

@@ -42,10 +42,24 @@ module "eks" {
   vpc_id     = var.vpc_id
   subnet_ids = var.private_subnet_ids
 
-  # The API is reachable privately from the VPC; the public endpoint only from the allow-list.
+  # The API is private: reachable inside the VPC, from the nodes and from the security groups in
+  # var.api_client_security_groups (the CI runner that runs terraform). A public endpoint exists
+  # only if an environment lists CIDRs for it (an operator network; never CI, see
+  # docs/architecture.md).
   endpoint_private_access      = true
   endpoint_public_access       = length(var.public_access_cidrs) > 0
   endpoint_public_access_cidrs = var.public_access_cidrs
+
+  security_group_additional_rules = {
+    for name, sg in var.api_client_security_groups : "api-from-${name}" => {
+      description              = "Kubernetes API from ${name}"
+      type                     = "ingress"
+      protocol                 = "tcp"
+      from_port                = 443
+      to_port                  = 443
+      source_security_group_id = sg
+    }
+  }
 
   create_kms_key = false
   encryption_config = {
@@ -66,15 +80,28 @@ module "eks" {
     vpc-cni                = { before_compute = true }
   }
 
+  # Nobody gets access implicitly (API mode, no creator admin): each principal is listed here.
   access_entries = merge(
     {
-      # CI reads the cluster (rollout status, smoke checks); ArgoCD, not CI, changes workloads.
-      ci = {
-        principal_arn = var.ci_role_arn
+      # terraform apply installs Argo CD through the helm provider: CRDs, cluster roles and
+      # bindings, which only a cluster admin may create.
+      terraform-apply = {
+        principal_arn = var.terraform_apply_role_arn
         policy_associations = {
-          view = {
-            policy_arn   = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+          admin = {
+            policy_arn   = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
             access_scope = { type = "cluster" }
+          }
+        }
+      }
+      # terraform plan refreshes the helm releases, whose state helm keeps as Secrets in the
+      # release's namespace: read-only, Secrets included, in those namespaces only.
+      terraform-plan = {
+        principal_arn = var.terraform_plan_role_arn
+        policy_associations = {
+          helm-state = {
+            policy_arn   = "arn:${data.aws_partition.current.partition}:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
+            access_scope = { type = "namespace", namespaces = var.helm_release_namespaces }
           }
         }
       }

@@ -19,7 +19,7 @@ variable "private_subnet_ids" {
 }
 
 variable "public_access_cidrs" {
-  description = "CIDRs allowed to reach the public API endpoint; empty disables the public endpoint."
+  description = "CIDRs allowed to reach a public API endpoint; empty (the default choice) disables the public endpoint."
   type        = list(string)
 
   validation {
@@ -28,9 +28,25 @@ variable "public_access_cidrs" {
   }
 }
 
-variable "ci_role_arn" {
-  description = "IAM role assumed by CI (GitHub OIDC); granted read-only cluster access."
+variable "api_client_security_groups" {
+  description = "Security groups (by a name for the rule) whose members may reach the private API endpoint on 443: the CI runner."
+  type        = map(string)
+  default     = {}
+}
+
+variable "terraform_apply_role_arn" {
+  description = "IAM role terraform apply runs as (bootstrapped per account); cluster admin, since it installs Argo CD."
   type        = string
+}
+
+variable "terraform_plan_role_arn" {
+  description = "IAM role terraform plan runs as on pull requests; reads the helm releases' state only."
+  type        = string
+}
+
+variable "helm_release_namespaces" {
+  description = "Namespaces of the helm releases Terraform manages (their state lives there as Secrets), readable by the plan role."
+  type        = list(string)
 }
 
 variable "admin_role_arns" {

@@ -2,7 +2,7 @@
 # in the cluster from git (platform apps, AppProject, the per-service ApplicationSet).
 resource "helm_release" "argocd" {
   name             = "argocd"
-  namespace        = "argocd"
+  namespace        = var.namespace
   create_namespace = true
   repository       = "https://argoproj.github.io/argo-helm"
   chart            = "argo-cd"

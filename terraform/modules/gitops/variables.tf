@@ -41,3 +41,9 @@ variable "environment" {
     error_message = "environment must be dev or prod."
   }
 }
+
+variable "namespace" {
+  description = "Namespace ArgoCD and its root app's helm releases live in (the plan role may read their state there)."
+  type        = string
+  default     = "argocd"
+}

@@ -3,6 +3,8 @@
 
 locals {
   name = "commerce-${var.environment}"
+  # Where the gitops module's helm releases (Argo CD, its root app) keep their state.
+  argocd_namespace = "argocd"
   tags = {
     Project     = "commerce"
     Environment = var.environment
@@ -60,6 +62,7 @@ locals {
 }
 
 data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 module "network" {
   source = "../network"
@@ -74,9 +77,10 @@ module "network" {
 module "registry" {
   source = "../registry"
 
-  name_prefix = "commerce"
-  services    = local.services
-  tags        = local.tags
+  name_prefix      = "commerce"
+  services         = local.services
+  pull_account_ids = var.image_pull_account_ids
+  tags             = local.tags
 }
 
 module "ci_identity" {
@@ -94,18 +98,33 @@ module "ci_identity" {
   tags                        = local.tags
 }
 
+# The runner that terraform plan/apply jobs run on: in the VPC, since the API endpoint is private.
+module "ci_runner" {
+  source = "../ci-runner"
+
+  name                   = "${local.name}-terraform-runner"
+  github_repository      = var.github_repository
+  github_connection_name = var.github_connection_name
+  vpc_id                 = module.network.vpc_id
+  subnet_ids             = module.network.private_subnet_ids
+  tags                   = local.tags
+}
+
 module "cluster" {
   source = "../cluster"
 
-  name                = local.name
-  kubernetes_version  = var.kubernetes_version
-  vpc_id              = module.network.vpc_id
-  private_subnet_ids  = module.network.private_subnet_ids
-  public_access_cidrs = var.api_allowed_cidrs
-  ci_role_arn         = module.ci_identity.ci_role_arn
-  admin_role_arns     = var.admin_role_arns
-  node_groups         = var.node_groups
-  tags                = local.tags
+  name                       = local.name
+  kubernetes_version         = var.kubernetes_version
+  vpc_id                     = module.network.vpc_id
+  private_subnet_ids         = module.network.private_subnet_ids
+  public_access_cidrs        = var.api_allowed_cidrs
+  api_client_security_groups = { terraform-runner = module.ci_runner.security_group_id }
+  terraform_apply_role_arn   = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.terraform_apply_role_name}"
+  terraform_plan_role_arn    = module.ci_identity.terraform_plan_role_arn
+  helm_release_namespaces    = [local.argocd_namespace]
+  admin_role_arns            = var.admin_role_arns
+  node_groups                = var.node_groups
+  tags                       = local.tags
 }
 
 module "workload_identity" {
@@ -122,6 +141,7 @@ module "gitops" {
   source = "../gitops"
 
   environment     = var.environment
+  namespace       = local.argocd_namespace
   argocd_domain   = var.argocd_domain
   repo_url        = "https://github.com/${var.github_repository}.git"
   target_revision = var.gitops_revision

@@ -3,14 +3,31 @@ output "cluster_name" {
   value       = module.cluster.cluster_name
 }
 
-output "ci_role_arn" {
-  description = "Role for GitHub Actions release jobs (AWS_CI_ROLE_ARN)."
-  value       = module.ci_identity.ci_role_arn
+output "release_role_arn" {
+  description = "Role of the release jobs, reachable only from this environment's GitHub environment."
+  value       = module.ci_identity.release_role_arn
 }
 
 output "terraform_plan_role_arn" {
-  description = "Role for terraform plan on pull requests (AWS_PLAN_ROLE_ARN)."
+  description = "Role for terraform plan on pull requests."
   value       = module.ci_identity.terraform_plan_role_arn
+}
+
+# The one source of the GitHub variables the workflows read: each key is the variable's exact
+# name, set on the GitHub environment named like this environment (README.md, "Running it on
+# AWS and GitHub"). tests/infra/test_workflow_variables.py holds the workflows to these names.
+output "github_environment_variables" {
+  description = "Variables of this environment's GitHub environment, by their exact names."
+  value = {
+    AWS_RELEASE_ROLE_ARN    = module.ci_identity.release_role_arn
+    ECR_REGISTRY            = module.registry.registry
+    DOCKER_HUB_CACHE_PREFIX = module.registry.docker_hub_cache_prefix
+  }
+}
+
+output "terraform_runner_project" {
+  description = "CodeBuild project of the runner terraform plan/apply jobs run on (runs-on: codebuild-<project>-<run id>-<attempt>)."
+  value       = module.ci_runner.project_name
 }
 
 output "repository_urls" {

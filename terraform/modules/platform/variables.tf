@@ -39,8 +39,24 @@ variable "kubernetes_version" {
 }
 
 variable "api_allowed_cidrs" {
-  description = "Explicit allow-list of CIDRs for the public Kubernetes API endpoint."
+  description = "CIDRs of operator networks allowed to a public Kubernetes API endpoint; empty: no public endpoint. CI never needs one: it runs in the VPC."
   type        = list(string)
+}
+
+variable "terraform_apply_role_name" {
+  description = "Name of the IAM role terraform apply runs as, bootstrapped in this account outside Terraform (terraform/README.md); it gets cluster admin."
+  type        = string
+}
+
+variable "github_connection_name" {
+  description = "Name of this account's CodeConnections connection to GitHub (created and authorized once by hand), which the CI runner uses."
+  type        = string
+}
+
+variable "image_pull_account_ids" {
+  description = "Accounts that run images built here (prod, for the digests dev built and promote copies); their principals may pull."
+  type        = list(string)
+  default     = []
 }
 
 variable "admin_role_arns" {

@@ -5,7 +5,7 @@ resource "aws_kms_key" "ecr" {
   description             = "ECR ${var.name_prefix}: image layers and pull-through cache credentials"
   enable_key_rotation     = true
   deletion_window_in_days = 30
-  policy                  = local.key_policy
+  policy                  = data.aws_iam_policy_document.ecr_key.json
   tags                    = var.tags
 }
 
@@ -16,20 +16,75 @@ resource "aws_kms_alias" "ecr" {
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
 
-# A key policy names the key itself as "*". Administration stays with the account root (and so
-# with IAM policy); no principal outside the account is trusted.
 locals {
-  key_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "AccountAdministration"
-      Effect    = "Allow"
-      Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
-      Action    = "kms:*"
-      Resource  = "*"
-    }]
-  })
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  # The role ECR's pull-through cache runs as: it reads the Docker Hub secret, and Secrets
+  # Manager decrypts that secret with this key on the role's behalf.
+  pull_through_cache_role = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/pullthroughcache.ecr.amazonaws.com/AWSServiceRoleForECRPullThroughCache"
+  docker_hub_secret_name  = "ecr-pullthroughcache/${var.name_prefix}-docker-hub"
+
+  # Another account's principals that may pull these images (prod running the digests dev
+  # built, by promotion): the account root, so that account's IAM decides which of its roles
+  # (the node roles) may. Pulling needs no permission on the key: ECR decrypts through the
+  # grant it holds on the key for each repository.
+  pull_principals = [for id in var.pull_account_ids : "arn:${local.partition}:iam::${id}:root"]
+}
+
+# A key policy names the key itself as "*".
+data "aws_iam_policy_document" "ecr_key" {
+  # checkov reads this document as an identity policy, where "*" means every resource:
+  #checkov:skip=CKV_AWS_111:a key policy's "*" resource is this key alone, not every resource
+  #checkov:skip=CKV_AWS_356:a key policy's "*" resource is this key alone, not every resource
+  #checkov:skip=CKV_AWS_109:a key policy's "*" resource is this key alone, not every resource
+  # Administration stays with the account root, and so with IAM policy.
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+  # The pull-through cache's service-linked role decrypts the Docker Hub secret, through Secrets
+  # Manager and for that secret only. Its AWS-managed policy grants secretsmanager:GetSecretValue
+  # but no KMS action, and a service-linked role's policies cannot be changed: the key policy is
+  # the only place to grant it. The role is matched by condition rather than named as the
+  # principal because ECR creates it with the first cache rule, after this key exists, and KMS
+  # refuses a policy that names a role which does not exist yet.
+  statement {
+    sid       = "PullThroughCacheReadsUpstreamCredentials"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [local.pull_through_cache_role]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [local.account_id]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:SecretARN"
+      values   = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.docker_hub_secret_name}-*"]
+    }
+  }
 }
 
 module "repository" {
@@ -52,30 +107,29 @@ module "repository" {
   create_lifecycle_policy     = true
   repository_lifecycle_policy = local.lifecycle_policy
 
+  # Read (pull) for the accounts in var.pull_account_ids; with none, the module's default
+  # policy names only this account.
+  repository_read_access_arns = local.pull_principals
+
   tags = var.tags
 }
 
+# Only untagged images expire. Every image the engine pushes is tagged (the commit's short sha,
+# inputs-<hex>, vX.Y.Z) and tags are immutable, so a tagged image stays until someone deletes it.
+# A count or age rule over tagged images could expire a digest an environment still runs: ECR
+# sees push dates, never what argocd/envs/<env>/*.yaml pins, and prod may pin a digest months old
+# (promotion copies dev's digests, so dev's repositories hold what prod runs).
 locals {
   lifecycle_policy = jsonencode({
     rules = [
       {
         rulePriority = 1
-        description  = "Expire untagged layers (superseded builds) after ${var.untagged_expiry_days} days"
+        description  = "Expire untagged images (never referenced by a values file) after ${var.untagged_expiry_days} days"
         selection = {
           tagStatus   = "untagged"
           countType   = "sinceImagePushed"
           countUnit   = "days"
           countNumber = var.untagged_expiry_days
-        }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the last ${var.keep_tagged_images} tagged images per service"
-        selection = {
-          tagStatus   = "any"
-          countType   = "imageCountMoreThan"
-          countNumber = var.keep_tagged_images
         }
         action = { type = "expire" }
       },
@@ -86,7 +140,7 @@ locals {
 # ECR reads upstream credentials only from secrets whose name starts with this prefix. The value
 # ({"username": ..., "accessToken": ...}) is put out of band so that it never lands in state.
 resource "aws_secretsmanager_secret" "docker_hub" {
-  name        = "ecr-pullthroughcache/${var.name_prefix}-docker-hub"
+  name        = local.docker_hub_secret_name
   description = "Docker Hub credentials for the ECR pull-through cache rule"
   kms_key_id  = aws_kms_key.ecr.arn
   tags        = var.tags

@@ -22,3 +22,8 @@ output "kms_key_arn" {
   description = "KMS key encrypting the repositories."
   value       = aws_kms_key.ecr.arn
 }
+
+output "registry" {
+  description = "The registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com) the repositories live in."
+  value       = one(distinct([for repo in module.repository : split("/", repo.repository_url)[0]]))
+}

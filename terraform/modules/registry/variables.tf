@@ -20,10 +20,15 @@ variable "untagged_expiry_days" {
   default     = 14
 }
 
-variable "keep_tagged_images" {
-  description = "Tagged images kept per repository."
-  type        = number
-  default     = 100
+variable "pull_account_ids" {
+  description = "Other AWS accounts whose principals may pull these repositories' images (prod, for the digests dev built)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.pull_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "pull_account_ids are 12-digit AWS account ids."
+  }
 }
 
 variable "tags" {
