@@ -7,6 +7,8 @@ scanned images, and who may assume which role.
 
 from __future__ import annotations
 
+import fnmatch
+
 import re
 from typing import Any
 
@@ -192,7 +194,7 @@ def test_every_service_and_every_runtime_base_gets_a_repository() -> None:
 
 def test_repositories_are_immutable_scanned_kms_encrypted_and_expire_old_images() -> None:
     repo = labelled(module_dir("registry")["module"], "repository")
-    assert repo["repository_image_tag_mutability"] == "IMMUTABLE"
+    assert repo["repository_image_tag_mutability"] == "IMMUTABLE_WITH_EXCLUSION"
     assert repo["repository_image_scan_on_push"] is True
     assert repo["repository_encryption_type"] == "KMS"
     assert repo["repository_kms_key"] == "${aws_kms_key.ecr.arn}"
@@ -200,6 +202,26 @@ def test_repositories_are_immutable_scanned_kms_encrypted_and_expire_old_images(
     assert repo["repository_lifecycle_policy"] == "${local.lifecycle_policy}"
     policy = locals_of(module_dir("registry"))["lifecycle_policy"]
     assert '"expire"' in policy and "untagged" in policy
+
+
+def test_only_cosigns_signature_and_attestation_tags_may_be_rewritten() -> None:
+    """cosign appends a signature or attestation by rewriting `sha256-<hex>.sig`/`.att`
+    (pipelines/supply/cosign.py names them): those alone are mutable, every other tag is not."""
+    from pipelines.supply.cosign import attestation_tag, signature_tag
+
+    repo = labelled(module_dir("registry")["module"], "repository")
+    (only,) = repo["repository_image_tag_mutability_exclusion_filter"]
+    assert only == {"filter": "sha256-*", "filter_type": "WILDCARD"}
+    digest = "sha256:" + "ab" * 32
+    for tag in (signature_tag(digest), attestation_tag(digest)):
+        assert fnmatch.fnmatchcase(tag, only["filter"])
+    for tag in ("inputs-" + "ab" * 32, "v1.2.3", "1a2b3c4"):
+        assert not fnmatch.fnmatchcase(tag, only["filter"])
+
+
+def test_the_ecr_module_version_has_tag_mutability_exclusions() -> None:
+    repo = labelled(module_dir("registry")["module"], "repository")
+    assert re.match(r"^~> ?3\.", repo["version"])
 
 
 def test_pull_through_cache_reads_docker_hub_credentials_from_the_ecr_prefix() -> None:

@@ -89,7 +89,7 @@ data "aws_iam_policy_document" "ecr_key" {
 
 module "repository" {
   source  = "terraform-aws-modules/ecr/aws"
-  version = "~> 2.4"
+  version = "~> 3.0" # 3.x: tag mutability exclusion filters
 
   # Services, and the runtime bases their images start from (`commerce-ci bases` builds those
   # from Debian packages and pushes them as base/<kind>:bookworm).
@@ -98,11 +98,18 @@ module "repository" {
   repository_name = "${var.name_prefix}/${each.key}"
 
   # A tag, once pushed, always names the same image: the GitOps values pin digests, and the
-  # engine's input-digest tags are a cache that must never be overwritten.
-  repository_image_tag_mutability = "IMMUTABLE"
-  repository_image_scan_on_push   = true
-  repository_encryption_type      = "KMS"
-  repository_kms_key              = aws_kms_key.ecr.arn
+  # engine's input-digest tags are a cache that must never be overwritten. The one exception is
+  # cosign's own tags (`sha256-<digest>.sig` / `.att`): cosign adds each new signature or
+  # attestation by rewriting that tag (the provenance, then the SBOM, then a re-sign), and an
+  # immutable one would refuse the second write. What they point at is content-addressed, and
+  # `cosign verify` checks every entry against the key: a rewrite can drop an entry, never forge one.
+  repository_image_tag_mutability = "IMMUTABLE_WITH_EXCLUSION"
+  repository_image_tag_mutability_exclusion_filter = [
+    { filter = "sha256-*", filter_type = "WILDCARD" },
+  ]
+  repository_image_scan_on_push = true
+  repository_encryption_type    = "KMS"
+  repository_kms_key            = aws_kms_key.ecr.arn
 
   create_lifecycle_policy     = true
   repository_lifecycle_policy = local.lifecycle_policy
