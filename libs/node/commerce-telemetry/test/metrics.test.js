@@ -100,7 +100,7 @@ describe("metricsAddress", () => {
 });
 
 describe("the /metrics endpoint", () => {
-  it("serves the request metrics of HTTP and gRPC calls in the Prometheus text format", async () => {
+  it("serves HTTP and gRPC request metrics in the Prometheus text format", async () => {
     const port = await freePort();
     const { contentType, body, ports } = runChild({ METRICS_PORT: String(port), METRICS_HOST: "127.0.0.1" });
     assert.match(contentType, /^text\/plain/);
@@ -112,7 +112,7 @@ describe("the /metrics endpoint", () => {
     assert.match(body, /rpc_server_requests_total\{[^}]*rpc_method="Get"[^}]*\} 1\n/);
   });
 
-  it("is not opened without METRICS_PORT: the process listens on nothing of its own", () => {
+  it("is not opened without METRICS_PORT: nothing of its own listens", () => {
     const { body, ports } = runChild({});
     assert.equal(body, "");
     assert.deepEqual(ports, []);
