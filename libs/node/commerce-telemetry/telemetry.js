@@ -82,7 +82,8 @@ function startTelemetry(config) {
       new HttpInstrumentation({
         // Probes, and Prometheus's scrapes of the metrics port, are not requests of the shop.
         ignoreIncomingRequestHook: (request) =>
-          UNTRACED_PATHS.has(request.url) || request.socket?.localPort === config.metrics?.port,
+          UNTRACED_PATHS.has(request.url) ||
+          (config.metrics !== undefined && request.socket?.localPort === config.metrics.port),
       }),
       new GrpcInstrumentation({ ignoreGrpcMethods: ["Check", "Watch"] }),
     ],

@@ -7,6 +7,7 @@
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -26,6 +27,8 @@ use crate::BoxError;
 pub const METRICS_PORT: &str = "METRICS_PORT";
 /// Narrows the interface (all of them by default, as a pod needs; tests use 127.0.0.1).
 pub const METRICS_HOST: &str = "METRICS_HOST";
+/// Pause after a failed accept.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Where to serve `/metrics`, or `None` when METRICS_PORT is unset.
 pub fn metrics_addr(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Option<SocketAddr>, String> {
@@ -89,7 +92,9 @@ async fn accept(listener: TcpListener, registry: Registry) {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(err) => {
+                // Out of file descriptors, most likely: give the process a moment, not a spin.
                 tracing::warn!(error = %err, "metrics endpoint: accept failed");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
         };
