@@ -38,7 +38,9 @@ class TelemetryTest {
             assertTrue("# TYPE fraud_orders_checked_total counter" in body, body)
             assertTrue(
                 body.lines().any {
-                    it.startsWith("fraud_orders_checked_total{") && "fraud_flagged=\"false\"" in it && it.endsWith("} 1")
+                    it.startsWith("fraud_orders_checked_total{") &&
+                        "fraud_flagged=\"false\"" in it &&
+                        it.substringAfterLast(' ').toDouble() == 1.0
                 },
                 body,
             )
