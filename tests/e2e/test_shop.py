@@ -124,11 +124,11 @@ class Client:
         with self.opener.open(self.base + path, timeout=30) as response:
             return json.loads(response.read())
 
-    def post(self, path: str, body: dict[str, Any]) -> Any:
+    def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
         request = urllib.request.Request(
             self.base + path,
             data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **(headers or {})},
             method="POST",
         )
         with self.opener.open(request, timeout=60) as response:
@@ -175,6 +175,30 @@ def test_one_trace_spans_every_service_the_order_crossed(shop, order):
 
     services = eventually(order_trace, timeout_s=60)
     assert services >= TRACED
+
+
+def test_a_checkout_carrying_the_apps_traceparent_continues_the_apps_trace(shop):
+    """The mobile app's fetch instrumentation sends W3C `traceparent` with its checkout
+    (services/mobile/test/app/telemetry.test.ts proves that half); the frontend must continue
+    that trace, not start one, so the app's span is the parent of the whole order."""
+    trace_id, app_span = os.urandom(16).hex(), os.urandom(8).hex()
+    client = Client(shop.url("frontend"))
+    product = client.get("/api/products")["products"][0]
+    client.post("/api/cart", {"product_id": product["id"], "quantity": 1})
+    order = client.post(
+        "/api/checkout",
+        {"email": "app@example.com", "currency": "USD", "address": ADDRESS, "credit_card": CARD},
+        headers={"traceparent": f"00-{trace_id}-{app_span}-01"},
+    )
+    assert order["order_id"]
+
+    def continued():
+        spans = shop.receiver.traces().get(trace_id, [])
+        return spans if {s.service for s in spans} >= TRACED else None
+
+    spans = eventually(continued, timeout_s=60)
+    (entry,) = [s for s in spans if s.service == "frontend" and s.parent_span_id == app_span]
+    assert entry.kind == 2  # SERVER: the frontend's own span for the app's request
 
 
 def test_the_receiver_shows_the_order_trace_as_pages(shop, order, tmp_path: Path):
