@@ -201,6 +201,20 @@ def test_a_checkout_carrying_the_apps_traceparent_continues_the_apps_trace(shop)
     assert entry.kind == 2  # SERVER: the frontend's own span for the app's request
 
 
+def test_the_mobile_update_server_serves_the_exported_bundle_and_is_traced(shop):
+    mobile = shop.catalog.get("mobile")
+    assert mobile is not None
+    folder = mobile.folder(shop.settings.root)
+    runtime_version = json.loads((folder / "app.json").read_text())["expo"]["runtimeVersion"]
+    query = f"/api/manifest?platform=android&runtime-version={runtime_version}"
+    manifest = get_json(shop.url("mobile") + query)
+    with urllib.request.urlopen(manifest["launchAsset"]["url"], timeout=30) as response:
+        served = response.read()
+    path = manifest["launchAsset"]["url"].split("/files/", 1)[1]
+    assert served == (folder / "dist" / path).read_bytes()
+    eventually(lambda: any(s.service == "mobile" for s in shop.receiver.spans()), timeout_s=30)
+
+
 def test_the_receiver_shows_the_order_trace_as_pages(shop, order, tmp_path: Path):
     """The `traces:` address `shop up` prints: the order's trace in the list, and its page
     with a span row from every service it crossed, loaded in headless Chromium."""
