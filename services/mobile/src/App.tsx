@@ -1,7 +1,7 @@
 // Screens as a small stack held in state: the shop has four of them, which a navigation library
 // would not make clearer.
-import { useState } from "react";
-import { Pressable, Text, View } from "react-native";
+import { useEffect, useState } from "react";
+import { BackHandler, Pressable, Text, View } from "react-native";
 
 import type { ShopApi } from "./api";
 import { CurrencyPicker } from "./CurrencyPicker";
@@ -18,6 +18,15 @@ export function App({ api }: { api: ShopApi }) {
   const [currency, setCurrency] = useState("USD");
   const screen = stack[stack.length - 1];
   const open = (next: Screen) => setStack([...stack, next]);
+  // Android's back button goes back a screen, and leaves the app from the first one.
+  useEffect(() => {
+    const subscription = BackHandler.addEventListener("hardwareBackPress", () => {
+      if (stack.length === 1) return false;
+      setStack(stack.slice(0, -1));
+      return true;
+    });
+    return () => subscription.remove();
+  }, [stack]);
   return (
     <View style={{ flex: 1, paddingTop: 32 }}>
       <View style={styles.row}>
