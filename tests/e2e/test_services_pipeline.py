@@ -17,11 +17,15 @@ from typing import Any
 
 import httpx
 import pytest
-from _pipeline import PROJECT_ROOT, run_pipeline
+from _pipeline import PROJECT_ROOT, RUN_TIMEOUT_S, run_pipeline
 from docker_fixtures import wait_for_http
 from registry_fixtures import free_port, require_binary
 
 from pipelines.catalog import load_catalog
+
+#: The run's own budget (RUN_TIMEOUT_S) governs, not pytest-timeout's default for one test: the
+#: first test's setup is the whole cold release of every service.
+pytestmark = pytest.mark.timeout(RUN_TIMEOUT_S + 300)
 
 SERVICES = load_catalog(PROJECT_ROOT).names()
 OK = ("passed", "cached")

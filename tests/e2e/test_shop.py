@@ -28,6 +28,10 @@ from pipelines.shop.shop import Shop, ShopSettings
 from pipelines.steps import Stage
 from pipelines.toolchains import toolchain_for
 
+#: The module's first test sets up the shop: every service built (the build steps' own limit
+#: is 1800 s), then started; pytest-timeout's default for one test is shorter than that.
+pytestmark = pytest.mark.timeout(2400)
+
 #: Keeps every port below 65536 (shipping listens on 50051) and clear of a shop a developer runs.
 PORT_OFFSET = 10000
 TRACED = {
