@@ -20,6 +20,7 @@ LOCKFILES: Mapping[str, tuple[str, ...]] = {
     "typescript": ("package-lock.json",),
     "rust": ("Cargo.lock",),
     "dotnet": ("packages.lock.json",),
+    "expo": ("package-lock.json",),
 }
 
 

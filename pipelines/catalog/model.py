@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
-Language = Literal["go", "java", "kotlin", "python", "node", "typescript", "rust", "dotnet"]
+Language = Literal["go", "java", "kotlin", "python", "node", "typescript", "rust", "dotnet", "expo"]
 LANGUAGES: tuple[str, ...] = Language.__args__  # type: ignore[attr-defined]
 
 #: Stages a service may override the command of.

@@ -4,7 +4,9 @@ syft reads the image as the registry serves it, so the SBOM lists what ships: th
 Debian packages (the dpkg status files the bases carry), and the service's packages from the
 files themselves (Go build info, jar manifests and pom.properties, node_modules package.json
 files, Python dist-info). A Rust binary carries no package list, so for Rust the crates of
-Cargo.lock are added from a second syft scan of that file.
+Cargo.lock are added from a second syft scan of that file; so does an Expo app's bundle (its npm
+packages are compiled into Hermes bytecode and the bundled update server), so for Expo the
+production packages of package-lock.json are added the same way.
 
 osv-scanner then audits the SBOM's language packages. An offline database with no Debian data
 cannot audit the Debian packages: they are left out of the audit copy and the log says so.
@@ -34,7 +36,7 @@ AUDITED_PURL_TYPES: Mapping[str, str] = {
     "deb": "Debian",
 }
 #: Languages whose artifacts carry no package metadata: their lockfile completes the SBOM.
-LOCKFILE_LANGUAGES = frozenset({"rust"})
+LOCKFILE_LANGUAGES = frozenset({"rust", "expo"})
 
 
 @dataclass(frozen=True)

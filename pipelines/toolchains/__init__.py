@@ -24,6 +24,7 @@ REGISTRY: dict[str, str] = {
     "typescript": "pipelines.toolchains.node:TYPESCRIPT",
     "rust": "pipelines.toolchains.rust:RUST",
     "dotnet": "pipelines.toolchains.dotnet:DOTNET",
+    "expo": "pipelines.toolchains.expo:EXPO",
 }
 
 

@@ -7,16 +7,25 @@ commit."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import subprocess
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
-from _pipeline import PROJECT_ROOT, run_pipeline
-from registry_fixtures import require_binary
+from _pipeline import PROJECT_ROOT, RUN_TIMEOUT_S, run_pipeline
+from docker_fixtures import wait_for_http
+from registry_fixtures import free_port, require_binary
 
 from pipelines.catalog import load_catalog
+
+#: The run's own budget (RUN_TIMEOUT_S) governs, not pytest-timeout's default for one test: the
+#: first test's setup is the whole cold release of every service.
+pytestmark = pytest.mark.timeout(RUN_TIMEOUT_S + 300)
 
 SERVICES = load_catalog(PROJECT_ROOT).names()
 OK = ("passed", "cached")
@@ -115,3 +124,63 @@ def test_every_digest_verifies_with_cosign(report, embedded_registry_up, service
 
 def test_every_service_has_a_report_entry(report):
     assert sorted(report["services"]) == sorted(SERVICES)
+
+
+# --- the app's update channel: the image serves the bundle this run built -------------------
+
+MOBILE = PROJECT_ROOT / "services" / "mobile"
+
+
+@pytest.fixture(scope="module")
+def mobile_server(report, embedded_registry_up, docker_daemon) -> Iterator[tuple[str, str]]:
+    """The pushed mobile image, pulled by digest and run by dockerd; its URL and container."""
+    image = report["services"]["mobile"]["image"]
+    pinned = image["ref"].split("@")[0].rsplit(":", 1)[0] + "@" + image["digest"]
+    docker_daemon.run("pull", pinned, timeout=600)
+    port = free_port()
+    name = f"mobile-{uuid.uuid4().hex[:8]}"
+    docker_daemon.run(
+        "run", "--detach", "--rm", "--network", "host", "--name", name,
+        "--env", f"PORT={port}", pinned,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{url}/readyz", "the mobile update server", timeout=60)
+        yield url, name
+    finally:
+        docker_daemon.run("rm", "--force", name, check=False, timeout=60)
+
+
+def _b64url_sha256(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("platform", ["android", "ios"])
+def test_the_mobile_image_serves_the_bundle_the_run_built(
+    report, mobile_server, docker_daemon, tmp_path, platform
+):
+    url, container = mobile_server
+    runtime_version = json.loads((MOBILE / "app.json").read_text())["expo"]["runtimeVersion"]
+    answer = httpx.get(
+        f"{url}/api/manifest",
+        headers={
+            "expo-platform": platform,
+            "expo-runtime-version": runtime_version,
+            "expo-protocol-version": "1",
+            "accept": "application/expo+json",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["expo-protocol-version"] == "1"
+    launch = answer.json()["launchAsset"]
+    served = httpx.get(launch["url"], timeout=30).content
+    assert _b64url_sha256(served) == launch["hash"]
+    # The image's own copy: what the push stage uploaded.
+    path = launch["url"].split("/files/", 1)[1]
+    docker_daemon.run("cp", f"{container}:/app/dist/{path}", str(tmp_path / "shipped"))
+    assert (tmp_path / "shipped").read_bytes() == served
+    # And what this run's build stage exported in the service folder (unless the image was
+    # reused through its input digest, when this run built nothing).
+    if report["services"]["mobile"]["stages"]["build"]["status"] == "passed":
+        assert (MOBILE / "dist" / path).read_bytes() == served

@@ -31,6 +31,10 @@ from pipelines.shop.shop import Shop, ShopSettings
 from pipelines.steps import Stage
 from pipelines.toolchains import toolchain_for
 
+#: The module's first test sets up the shop: every service built (the build steps' own limit
+#: is 1800 s), then started; pytest-timeout's default for one test is shorter than that.
+pytestmark = pytest.mark.timeout(2400)
+
 #: Keeps every port below 65536 (shipping listens on 50051) and clear of a shop a developer runs.
 PORT_OFFSET = 10000
 TRACED = {
@@ -156,11 +160,11 @@ class Client:
         with self.opener.open(self.base + path, timeout=30) as response:
             return json.loads(response.read())
 
-    def post(self, path: str, body: dict[str, Any]) -> Any:
+    def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
         request = urllib.request.Request(
             self.base + path,
             data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **(headers or {})},
             method="POST",
         )
         with self.opener.open(request, timeout=60) as response:
@@ -207,6 +211,44 @@ def test_one_trace_spans_every_service_the_order_crossed(shop, order):
 
     services = eventually(order_trace, timeout_s=60)
     assert services >= TRACED
+
+
+def test_a_checkout_carrying_the_apps_traceparent_continues_the_apps_trace(shop):
+    """The mobile app's fetch instrumentation sends W3C `traceparent` with its checkout
+    (services/mobile/test/app/telemetry.test.ts proves that half); the frontend must continue
+    that trace, not start one, so the app's span is the parent of the whole order."""
+    trace_id, app_span = os.urandom(16).hex(), os.urandom(8).hex()
+    client = Client(shop.url("frontend"))
+    product = client.get("/api/products")["products"][0]
+    client.post("/api/cart", {"product_id": product["id"], "quantity": 1})
+    order = client.post(
+        "/api/checkout",
+        {"email": "app@example.com", "currency": "USD", "address": ADDRESS, "credit_card": CARD},
+        headers={"traceparent": f"00-{trace_id}-{app_span}-01"},
+    )
+    assert order["order_id"]
+
+    def continued():
+        spans = shop.receiver.traces().get(trace_id, [])
+        return spans if {s.service for s in spans} >= TRACED else None
+
+    spans = eventually(continued, timeout_s=60)
+    (entry,) = [s for s in spans if s.service == "frontend" and s.parent_span_id == app_span]
+    assert entry.kind == 2  # SERVER: the frontend's own span for the app's request
+
+
+def test_the_mobile_update_server_serves_the_exported_bundle_and_is_traced(shop):
+    mobile = shop.catalog.get("mobile")
+    assert mobile is not None
+    folder = mobile.folder(shop.settings.root)
+    runtime_version = json.loads((folder / "app.json").read_text())["expo"]["runtimeVersion"]
+    query = f"/api/manifest?platform=android&runtime-version={runtime_version}"
+    manifest = get_json(shop.url("mobile") + query)
+    with urllib.request.urlopen(manifest["launchAsset"]["url"], timeout=30) as response:
+        served = response.read()
+    path = manifest["launchAsset"]["url"].split("/files/", 1)[1]
+    assert served == (folder / "dist" / path).read_bytes()
+    eventually(lambda: any(s.service == "mobile" for s in shop.receiver.spans()), timeout_s=30)
 
 
 def test_the_receiver_shows_the_order_trace_as_pages(shop, order, tmp_path: Path):

@@ -115,7 +115,9 @@ def test_the_git_files_generator_finds_every_service_of_an_environment(env: str)
     pattern = re.sub(r"\{\{[^}]*\}\}", env, _git_files_pattern())
     assert pattern == f"argocd/envs/{env}/*.yaml"
     files = [p.relative_to(PROJECT_ROOT).as_posix() for p in PROJECT_ROOT.glob(pattern)]
-    assert len(files) == 14
+    services = {p.parent.name for p in PROJECT_ROOT.glob("services/*/service.yaml")}
+    assert len(services) == 15
+    assert {f.rsplit("/", 1)[1].removesuffix(".yaml") for f in files} == services
     assert all(fnmatch.fnmatch(f, pattern) for f in files)
 
 

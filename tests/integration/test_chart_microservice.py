@@ -42,6 +42,7 @@ SERVICES = [
     "fraud-detection",
     "accounting",
     "load-generator",
+    "mobile",
 ]
 VALUES_FILES = sorted(ENVS.glob("*/*.yaml"))
 DIGEST = "sha256:" + "0123456789abcdef" * 4

@@ -17,10 +17,17 @@ from conftest import require_tool
 
 from pipelines.steps import Stage
 
-ECOSYSTEM = {"node-svc": "npm", "ts-svc": "npm", "java-svc": "Maven", "kotlin-svc": "Maven"}
+ECOSYSTEM = {
+    "node-svc": "npm",
+    "ts-svc": "npm",
+    "expo-svc": "npm",
+    "java-svc": "Maven",
+    "kotlin-svc": "Maven",
+}
 #: A package each fixture's lockfile pins, at its pinned version.
 PINNED = {
     "node-svc": ("eslint", "10.15.0"),
+    "expo-svc": ("react-native", "0.81.5"),
     "java-svc": ("org.junit.jupiter:junit-jupiter", "6.1.3"),
 }
 
