@@ -71,6 +71,8 @@ REQUEST_METRICS = {
     "shipping": ("rpc_server_requests_total", "ShippingService"),
     # Locust's requests, through the OTel requests instrumentation (its own test below).
     "load-generator": ("http_client_duration_milliseconds_count", "http_method"),
+    # A phone asking the update channel for its manifest (the update_check fixture).
+    "mobile": ("http_server_request_duration_count", 'http_request_method="GET"'),
 }
 ADDRESS = {
     "street_address": "1600 Amphitheatre Parkway",
@@ -145,6 +147,23 @@ def product_page(shop: Shop, order: dict[str, Any]) -> dict[str, Any]:
     client = Client(shop.url("frontend"))
     product = client.get("/api/products")["products"][0]
     return client.get(f"/api/products/{product['id']}")
+
+
+def manifest_query(shop: Shop) -> tuple[str, Path]:
+    """The update server's manifest request for Android at the app's runtime version, and the
+    app's folder (where the export it serves lies)."""
+    mobile = shop.catalog.get("mobile")
+    assert mobile is not None
+    folder = mobile.folder(shop.settings.root)
+    runtime_version = json.loads((folder / "app.json").read_text())["expo"]["runtimeVersion"]
+    return f"/api/manifest?platform=android&runtime-version={runtime_version}", folder
+
+
+@pytest.fixture(scope="module")
+def update_check(shop: Shop) -> dict[str, Any]:
+    """What an installed app does at launch: ask the update channel for its manifest."""
+    query, _ = manifest_query(shop)
+    return get_json(shop.url("mobile") + query)
 
 
 class Client:
@@ -238,11 +257,7 @@ def test_a_checkout_carrying_the_apps_traceparent_continues_the_apps_trace(shop)
 
 
 def test_the_mobile_update_server_serves_the_exported_bundle_and_is_traced(shop):
-    mobile = shop.catalog.get("mobile")
-    assert mobile is not None
-    folder = mobile.folder(shop.settings.root)
-    runtime_version = json.loads((folder / "app.json").read_text())["expo"]["runtimeVersion"]
-    query = f"/api/manifest?platform=android&runtime-version={runtime_version}"
+    query, folder = manifest_query(shop)
     manifest = get_json(shop.url("mobile") + query)
     with urllib.request.urlopen(manifest["launchAsset"]["url"], timeout=30) as response:
         served = response.read()
@@ -349,9 +364,11 @@ def counted_scrape(url: str, name: str) -> Scrape | None:
     return found if counted else None
 
 
-def test_every_service_counts_the_order_on_its_own_metrics_port(shop, order, product_page):
+def test_every_service_counts_the_order_on_its_own_metrics_port(
+    shop, order, product_page, update_check
+):
     """What Prometheus scrapes in the cluster (METRICS_PORT): valid exposition text carrying each
-    service's request metric for the order and the product page just served."""
+    service's request metric for the order, the product page and the update check just served."""
     promtool = require_tool("promtool", "scripts/tools.d/30-infra-promtool.sh")
     served = [s.name for s in shop.services if s.name != "load-generator"]
     assert set(served) <= set(shop.metrics_ports)

@@ -5,6 +5,7 @@ import { startTelemetry, telemetryConfig } from "commerce-telemetry/telemetry";
 
 async function start(): Promise<void> {
   const telemetry = startTelemetry(telemetryConfig(process.env, "mobile"));
+  await telemetry.ready; // /metrics listens (when METRICS_PORT asks for it) before serving
   const log = createLogger("mobile", process.env.LOG_LEVEL || "info");
   const app = await import("./app");
   await app.main(process.env, log, () => telemetry.shutdown());
