@@ -17,14 +17,12 @@ are compared directly instead.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import subprocess
 from collections import namedtuple
 
 from pipelines.errors import PlanError, ToolMissingError
+from pipelines.plan import spawn
 from pipelines.plan.model import Change
 
 TYPE_CHECKING = False
@@ -55,9 +53,10 @@ def _plan_error(message: str, hint: str | None = None) -> PlanError:
 class GitClient:
     """git commands in one directory, each with a timeout, failures as PlanError.
 
-    Plain subprocesses: gitpython's Git costs ~65 ms to import, more than the whole plan, and
-    nothing here needs its object model. Each command runs in its own session so that a timeout
-    kills git and whatever it started (an alias, a hook), not git alone."""
+    Plain child processes (`spawn.run`, `git -C ROOT ...`): gitpython's Git costs ~65 ms to
+    import, more than the whole plan, and nothing here needs its object model. Each command runs
+    in its own session so that a timeout kills git and whatever it started (an alias, a hook),
+    not git alone."""
 
     def __init__(
         self,
@@ -79,29 +78,15 @@ class GitClient:
         """(exit code, stdout, stderr) of `git ARGS`; only timeouts and a missing git raise."""
         if not os.path.isdir(self.root):
             raise _plan_error(f"{self.root} is not a directory")
+        argv = [self._executable, "-C", os.fspath(self.root), *args]
         try:
-            process = subprocess.Popen(  # noqa: S603 - argv list, git resolved on PATH
-                [self._executable, *args],
-                cwd=self.root,
-                env=self._env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
+            code, out, err = spawn.run(argv, self._env, self._timeout)
         except FileNotFoundError:
             raise ToolMissingError("git", _GIT_HINT) from None
-        try:
-            out, err = process.communicate(timeout=self._timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
+        except spawn.TimedOut:
             raise _plan_error(
                 f"git {args[0]} timed out after {self._timeout:g}s in {self.root}"
             ) from None
-        except BaseException:
-            _kill_group(process)
-            raise
-        code = process.returncode
         if code < 0:
             raise _plan_error(f"git {args[0]} was killed by signal {-code} in {self.root}")
         return code, out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "replace")
@@ -120,13 +105,6 @@ def _which(program: str, path: str) -> str | None:
         if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
             return candidate
     return None
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill git's whole session and reap it; its pipes close with it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
 
 
 def _first_line(text: str) -> str:
