@@ -8,6 +8,8 @@ each revision pair (main~1, main~50, main~1000 against main) times, as fresh pro
 same rounds (the order rotating each round):
 
 - `git diff --name-only B H`, the floor;
+- the same from a bare Python (`python -c` running it with subprocess): the floor of any plan
+  written in Python;
 - `commerce-ci plan --json --base B --head H` with a warm catalog index;
 - the same after deleting the index, as the first run after a fresh checkout does;
 - `commerce-ci services --json`;
@@ -122,8 +124,11 @@ def _commands(
     cli: Path, env: dict[str, str], peers: plan_peers.Peers | None, repo: Path, base: str, head: str
 ) -> list[Command]:
     plan = [str(cli), "plan", "--json", "--base", base, "--head", head]
+    diff = ["git", "diff", "--name-only", base, head]
+    bare = f"import subprocess; subprocess.run({diff!r}, check=True)"
     commands = [
-        Command("git", ["git", "diff", "--name-only", base, head], env),
+        Command("git", diff, env),
+        Command("python", [sys.executable, "-c", bare], env),
         Command("plan", plan, env),
         Command("plan_cold", plan, env, cold=True),
         Command("services", [str(cli), "services", "--json"], env),
@@ -309,7 +314,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _table(result: dict) -> list[str]:
-    names = ("git", "plan", "plan_cold", "services", "turbo", "nx")
+    names = ("git", "python", "plan", "plan_cold", "services", "turbo", "nx")
     head = f"{'pair':<18} {'paths':>6} {'svcs':>5} " + " ".join(f"{n:>9}" for n in names)
     lines = [head + f" {'/turbo':>7} {'/nx':>6}"]
     for p in result["pairs"]:
