@@ -33,7 +33,7 @@ _VALUED = {
 }
 #: Environment variables that move git's idea of the repository away from the cwd.
 _GIT_PLACES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")
-_UNUSUAL_CONFIG = re.compile(r"^\s*(worktree|bare\s*=\s*true|\[include)", re.M | re.I)
+_UNUSUAL_CONFIG = re.compile(r"^\s*(worktree|bare\s*=(?!\s*false\b)|\[include)", re.M | re.I)
 
 
 class Query(namedtuple("Query", ("command", "root", "options"))):
@@ -114,13 +114,13 @@ def _plain_repository(folder: str, environ: Mapping[str, str]) -> bool:
     if any(environ.get(name) for name in _GIT_PLACES):
         return False
     try:
-        owner = os.stat(git_dir).st_uid
+        owners = {os.stat(git_dir).st_uid, os.stat(folder).st_uid}
         with open(os.path.join(git_dir, "config"), encoding="utf-8", errors="replace") as f:
             config = f.read()
     except OSError:
         return False
     return (
-        owner == os.geteuid()
+        owners == {os.geteuid()}  # else git's safe.directory rules decide
         and os.path.isfile(os.path.join(git_dir, "HEAD"))
         and _UNUSUAL_CONFIG.search(config) is None
     )

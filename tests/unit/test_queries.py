@@ -93,8 +93,13 @@ def repo(tmp_path: Path, make_service) -> Path:
     return tmp_path
 
 
-def test_the_root_of_a_plain_repository_is_found_without_git(repo: Path) -> None:
-    assert find_root(str(repo), {"PATH": ""}) == str(repo)
+def test_the_root_of_a_plain_repository_is_found_without_git(repo: Path, monkeypatch) -> None:
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"started {args[0]}")
+
+    monkeypatch.setattr(subprocess, "run", no_process)
+    assert "bare = false" in (repo / ".git" / "config").read_text()  # git init's own config
+    assert find_root(str(repo), {}) == str(repo)
 
 
 def test_from_a_subdirectory_git_finds_the_root(repo: Path) -> None:
