@@ -210,6 +210,7 @@ def run_way(way: str, service_path: str, seed: Path, env: dict[str, str]) -> Way
                 started = time.perf_counter()
                 outcome = anyio.run(engine.run_step, step, service, ctx, log)
                 times.append(StepTime(stage.value, step.name, time.perf_counter() - started))
+                print(f"{service.name} {way} {step.name}: {times[-1].seconds:.1f}s", flush=True)
                 if not outcome.succeeded:
                     tail = log.read_text(errors="replace")[-1500:]
                     raise SystemExit(f"{way}: {service.name} {step.name} failed:\n{tail}")
