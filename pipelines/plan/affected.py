@@ -98,11 +98,12 @@ class PathIndex(namedtuple("PathIndex", ("exact", "globs"))):
 
     def claims(self, path: str) -> list[_Claim]:
         found: list[_Claim] = []
+        exact, globs = self.exact, self.globs
         for key in ancestors(path):
-            found.extend(self.exact.get(key, ()))
-            for glob, claims in self.globs.get(key, ()):
-                if glob.matches(path):
-                    found.extend(claims)
+            if key in exact:
+                found.extend(exact[key])
+            if key in globs:
+                found.extend(c for glob, claims in globs[key] if glob.matches(path) for c in claims)
         return found
 
 
@@ -125,14 +126,13 @@ def build_plan(
     reasons: dict[str, dict[str, None]] = defaultdict(dict)
     engine_paths: dict[str, None] = {}
     for change in changes:
+        described = change.describe()
         for path in change.paths():
             for claim in index.claims(path):
                 if claim.owner is None:
                     engine_paths[path] = None
                     continue
-                text = change.describe()
-                if claim.via is not None:
-                    text += f" (input {claim.via})"
+                text = described if claim.via is None else f"{described} (input {claim.via})"
                 reasons[claim.owner][text] = None
     if engine_paths:
         why = _engine_reason(tuple(engine_paths))

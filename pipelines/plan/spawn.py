@@ -84,14 +84,30 @@ def _drain(out_fd: int, err_fd: int, deadline: float) -> tuple[bytes, bytes]:
 
 
 def _reap(pid: int, deadline: float) -> int:
-    """The wait status of `pid`, which has closed its output; TimedOut if it lingers."""
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            raise TimedOut
-        time.sleep(0.001)
+    """The wait status of `pid`, which has closed its output; TimedOut if it lingers. A pidfd
+    tells the moment it exits (no polling); kernels without one get a short sleep loop."""
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        return status
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimedOut
+            if pidfd is not None:
+                select.select([pidfd], [], [], left)
+            else:
+                time.sleep(min(0.001, left))
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 def _kill(pid: int) -> None:
