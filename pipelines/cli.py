@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import signal
 import subprocess
@@ -237,22 +236,10 @@ def _catalog(root: Path, settings: Settings) -> Catalog:
     return load_catalog(root, settings.services_dir)
 
 
-def _index(root: Path, settings: Settings) -> CatalogIndex:
-    """The catalog as plain values, through the blob-keyed cache (no pydantic when it hits)."""
-    from pipelines.catalog.index import load_index
-
-    return load_index(root, settings.services_dir, settings.cache_dir)
-
-
 def cmd_services(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    catalog = _index(root, from_args(args, env, root))
-    rows = catalog.rows()
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        width = max((len(r["name"]) for r in rows), default=4)
-        for r in rows:
-            print(f"{r['name']:<{width}}  {r['language']:<10}  {r['path']}")
+    from pipelines.queries import load, print_services
+
+    print_services(load(str(root), env, vars(args)), args.json, sys.stdout)
     return ExitCode.OK
 
 
@@ -263,15 +250,10 @@ def _plan(catalog: Catalog | CatalogIndex, root: Path, base: str | None, head: s
 
 
 def cmd_plan(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    catalog = _index(root, from_args(args, env, root))
-    plan = _plan(catalog, root, args.base, args.head)
-    data = plan.to_json()
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print(f"{len(data['services'])} of {len(catalog)} services affected")
-        for name in data["services"]:
-            print(f"  {name}: {'; '.join(data['reasons'].get(name, []))}")
+    from pipelines.queries import load, plan_of, print_plan
+
+    catalog = load(str(root), env, vars(args))
+    print_plan(plan_of(catalog, str(root), args.base, args.head), catalog, args.json, sys.stdout)
     return ExitCode.OK
 
 

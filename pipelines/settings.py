@@ -2,19 +2,26 @@
 
 Precedence is flag > environment (`COMMERCE_CI_<NAME>`) > `commerce-ci.toml` > default, and every
 resolved value remembers where it came from, for `doctor` and for error messages.
+
+`plan` and `services` resolve their settings at start-up, so this module imports nothing it can
+do without: tomllib only when there is a file to read, difflib only to suggest a name, pathlib
+only in `resolve` (`resolve_plain` gives paths as strings), and named tuples instead of
+dataclasses (see `pipelines.plan.model`).
 """
 
 from __future__ import annotations
 
-import argparse
-import difflib
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import os
+from collections import namedtuple
 
 from pipelines.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
+    from typing import Any
 
 CONFIG_FILE = "commerce-ci.toml"
 SEVERITY_CHOICES = ("low", "medium", "high", "critical")
@@ -51,14 +58,18 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(
+    namedtuple("Setting", ("name", "help", "default", "parse", "is_path"), defaults=(str, False))
+):
+    """One setting. A path (`is_path`) is resolved against the repository root when it comes
+    from the file or the default, against the cwd when it comes from a flag or the env."""
+
+    __slots__ = ()
     name: str
     help: str
     default: Any
-    parse: Callable[[str], Any] = str
-    #: Paths are resolved against the repository root (file, default) or the cwd (flag, env).
-    is_path: bool = False
+    parse: Callable[[str], Any]
+    is_path: bool
 
     @property
     def env(self) -> str:
@@ -152,15 +163,18 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(namedtuple("Resolved", ("value", "origin"))):
+    """A value and its origin: "flag", "env COMMERCE_CI_X", "commerce-ci.toml" or "default"."""
+
+    __slots__ = ()
     value: Any
-    #: "flag", "env COMMERCE_CI_X", "commerce-ci.toml" or "default".
     origin: str
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(namedtuple("Settings", ("values",))):
+    """Every resolved setting by name; each is also an attribute (`settings.cache_dir`)."""
+
+    __slots__ = ()
     values: Mapping[str, Resolved]
 
     def __getattr__(self, name: str) -> Any:
@@ -176,16 +190,22 @@ class Settings:
         return BY_NAME[name].flag if origin == "flag" else origin
 
 
-def _read_file(root: Path) -> dict[str, Any]:
-    path = root / CONFIG_FILE
-    if not path.is_file():
+def _read_file(root: str | os.PathLike[str]) -> dict[str, Any]:
+    path = os.path.join(root, CONFIG_FILE)
+    if not os.path.isfile(path):
         return {}
+    import tomllib
+
+    with open(path, encoding="utf-8") as stream:
+        text = stream.read()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(CONFIG_FILE, None, f"malformed TOML: {exc}") from None
     for key in data:
         if key not in BY_NAME:
+            import difflib
+
             close = difflib.get_close_matches(key, BY_NAME, n=1)
             suffix = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(CONFIG_FILE, key, f"unknown setting{suffix}")
@@ -203,7 +223,29 @@ def _parse(setting: Setting, raw: Any, source: str, field: str) -> Any:
 
 
 def resolve(flags: Mapping[str, Any], env: Mapping[str, str], root: Path, cwd: Path) -> Settings:
-    """Resolve every setting; `flags` holds only the flags the user actually gave."""
+    """Resolve every setting; `flags` holds only the flags the user actually gave. Paths are
+    absolute `Path`s."""
+    from pathlib import Path
+
+    plain = resolve_plain(flags, env, root, cwd)
+    return Settings(
+        {
+            name: Resolved(Path(r.value), r.origin)
+            if BY_NAME[name].is_path and r.value is not None
+            else r
+            for name, r in plain.items()
+        }
+    )
+
+
+def resolve_plain(
+    flags: Mapping[str, Any],
+    env: Mapping[str, str],
+    root: str | os.PathLike[str],
+    cwd: str | os.PathLike[str],
+) -> dict[str, Resolved]:
+    """What `resolve` resolves, with the same checks and errors, but paths as absolute strings:
+    the form `plan` and `services` read at start-up, where pathlib is not imported."""
     from_file = _read_file(root)
     values: dict[str, Resolved] = {}
     for setting in SETTINGS:
@@ -219,9 +261,9 @@ def resolve(flags: Mapping[str, Any], env: Mapping[str, str], root: Path, cwd: P
         else:
             value, origin, base = setting.default, "default", root
         if setting.is_path and value is not None:
-            value = (base / Path(value)).resolve()
+            value = os.path.realpath(os.path.join(base, value))
         values[setting.name] = Resolved(value, origin)
-    return Settings(values)
+    return values
 
 
 def add_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
@@ -244,4 +286,4 @@ def from_args(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> S
         for key, value in vars(args).items()
         if key.startswith("setting_")
     }
-    return resolve(flags, env, root, Path.cwd())
+    return resolve(flags, env, root, os.getcwd())

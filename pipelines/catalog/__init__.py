@@ -7,9 +7,11 @@ The names below are resolved on first use (PEP 562), so that importing the light
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pipelines.catalog.loader import load_catalog, load_service
     from pipelines.catalog.model import LANGUAGES, Catalog, Service
 

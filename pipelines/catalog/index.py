@@ -4,45 +4,69 @@
 than the plan itself on a large repository. `load_index` gives the same services, in the same
 order, with the same errors, but keeps the validated fields of each file in a cache keyed by the
 file's git blob id (the SHA-1 git gives its content). A file whose blob id is in the cache is
-not parsed again; any other is validated in full by the loader, from the very bytes that were
-hashed. Nothing stale can be served:
+not parsed again; any other is read by `simple.simple_record` (plain YAML and the contract in
+plain Python) or, when that reader is not sure, validated in full by the loader, from the very
+bytes that were hashed. Nothing stale can be served:
 
 - the blob id is computed from the working tree's bytes on every load, so an edit (committed or
   not) is a new key;
 - the cache is also keyed by a digest of the contract's own source (model.py, loader.py,
-  layout.py), so a change of the rules invalidates every entry;
+  layout.py, simple.py, index.py), so a change of the rules invalidates every entry;
 - what does not live in the blob is checked on every load, cached or not: that the name is the
   folder's, the lockfile, and that `depends_on` names services of the catalog.
 
 The blob ids come from hashing the files rather than from `git ls-tree HEAD`: the catalog is the
 working tree's (as `load_catalog`'s is), and HEAD's tree does not show uncommitted edits.
 
-This module imports neither pydantic nor yaml; the loader is imported only on a cache miss.
+This module is on `plan`'s start-up path: it imports neither pydantic nor yaml (the loader is
+imported only for a file the simple reader leaves to it), nor `pathlib` or `dataclasses` (see
+`pipelines.plan.model`). Paths are strings; `root` is the resolved repository root.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import stat
+from collections import namedtuple
 
 from pipelines.catalog.layout import SERVICE_FILE, check_name, display, find_lockfile
+from pipelines.catalog.simple import simple_record
 from pipelines.errors import ConfigError
+
+try:  # CPython's own SHA-1: hashlib's import loads OpenSSL, which costs more than the hashing
+    from _sha1 import sha1
+except ImportError:  # pragma: no cover - an interpreter without it
+    from hashlib import sha1
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import Any
 
 #: Bumped when the cached record's shape changes.
 CACHE_FORMAT = 1
 CACHE_FILE = "catalog-index.json"
-_CONTRACT_SOURCES = ("model.py", "loader.py", "layout.py", "index.py")
+_CONTRACT_SOURCES = ("model.py", "loader.py", "layout.py", "simple.py", "index.py")
+
+_ENTRY_FIELDS = (
+    "name",
+    "language",
+    "path",
+    "port",
+    "image",
+    "description",
+    "inputs",
+    "depends_on",
+    "lockfile",
+)
 
 
-@dataclass(frozen=True)
-class ServiceEntry:
+class ServiceEntry(namedtuple("ServiceEntry", _ENTRY_FIELDS)):
     """The fields of one validated service.yaml that `plan` and `services` use."""
 
+    __slots__ = ()
     name: str
     language: str
     path: str
@@ -54,21 +78,39 @@ class ServiceEntry:
     lockfile: str
 
 
-@dataclass(frozen=True)
 class CatalogIndex:
-    """Every service of a repository, in the order `load_catalog` gives them."""
+    """Every service of a repository, in the order `load_catalog` gives them; read-only."""
 
-    root: Path
-    services: tuple[ServiceEntry, ...]
+    __slots__ = ("_root", "_services")
+
+    def __init__(self, root: str, services: tuple[ServiceEntry, ...]) -> None:
+        self._root = root
+        self._services = services
+
+    @property
+    def root(self) -> str:
+        return self._root
+
+    @property
+    def services(self) -> tuple[ServiceEntry, ...]:
+        return self._services
 
     def __iter__(self) -> Iterator[ServiceEntry]:
-        return iter(self.services)
+        return iter(self._services)
 
     def __len__(self) -> int:
-        return len(self.services)
+        return len(self._services)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CatalogIndex):
+            return NotImplemented
+        return (self._root, self._services) == (other.root, other.services)
+
+    def __hash__(self) -> int:
+        return hash((self._root, self._services))
 
     def names(self) -> tuple[str, ...]:
-        return tuple(s.name for s in self.services)
+        return tuple(s.name for s in self._services)
 
     def rows(self) -> list[dict[str, object]]:
         """One JSON-ready row per service: what `services --json` prints (as Catalog.rows)."""
@@ -81,29 +123,64 @@ class CatalogIndex:
                 "image": s.image,
                 "description": s.description,
             }
-            for s in self.services
+            for s in self._services
         ]
 
 
 def blob_id(data: bytes) -> str:
     """git's object id of a blob with this content (`git hash-object`)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    return sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def contract_digest() -> str:
     """A digest of the code that decides what a valid service.yaml is."""
-    digest = hashlib.sha1(b"%d" % CACHE_FORMAT, usedforsecurity=False)
-    here = Path(__file__).parent
+    digest = sha1(b"%d" % CACHE_FORMAT, usedforsecurity=False)
+    here = os.path.dirname(os.path.abspath(__file__))
     for name in _CONTRACT_SOURCES:
-        digest.update((here / name).read_bytes())
+        with open(os.path.join(here, name), "rb") as source:
+            digest.update(source.read())
     return digest.hexdigest()
 
 
-def service_files(base: Path) -> list[Path]:
-    """`base/*/service.yaml` in `sorted(base.glob(...))` order, with one scandir."""
+def service_folders(base: str) -> list[str]:
+    """The folders under `base` that may hold a service, in `sorted(base.glob(...))` order."""
     with os.scandir(base) as entries:
-        folders = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
-    return [p for p in (base / f / SERVICE_FILE for f in folders) if p.is_file()]
+        return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
+
+
+def _read_service_file(path: str, shown: str) -> bytes | None:
+    """The bytes of `path` when it is a regular file, None when it is missing or something else
+    (a folder, a FIFO), as `Path.is_file` decides; one open and one fstat, the fewest system
+    calls that can tell, since 500 services make these calls most of a warm load."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        if not _is_file(path):
+            return None
+        raise ConfigError(shown, None, f"cannot read: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        # A short read of a regular file is its end: no second call to find it.
+        want = info.st_size + 1
+        chunks = [os.read(fd, want)]
+        while len(chunks[-1]) == want:
+            chunks.append(os.read(fd, want))
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ConfigError(shown, None, f"cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _record(spec: Any) -> dict[str, Any]:
@@ -119,20 +196,28 @@ def _record(spec: Any) -> dict[str, Any]:
     }
 
 
-def _validated(data: bytes, path: Path, root: Path) -> dict[str, Any]:
-    from pipelines.catalog.loader import spec_from_text
-
+def _validated(data: bytes, path: str, root: str) -> dict[str, Any]:
+    """The record of a file not in the cache: read by the simple reader, or by the loader
+    (pydantic, yaml) when that reader is not sure, which names what is wrong."""
     shown = display(path, root)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(shown, None, f"cannot read: not UTF-8 ({exc.reason})") from None
-    return _record(spec_from_text(text, path, root))
+    record = simple_record(text)
+    if record is not None:
+        return record
+    from pathlib import Path
+
+    from pipelines.catalog.loader import spec_from_text
+
+    return _record(spec_from_text(text, Path(path), Path(root)))
 
 
-def _read_cache(file: Path, contract: str) -> dict[str, Any]:
+def _read_cache(file: str, contract: str) -> dict[str, Any]:
     try:
-        cached = json.loads(file.read_bytes())
+        with open(file, "rb") as stream:
+            cached = json.loads(stream.read())
     except (OSError, ValueError):
         return {}
     if not isinstance(cached, dict) or cached.get("contract") != contract:
@@ -141,20 +226,23 @@ def _read_cache(file: Path, contract: str) -> dict[str, Any]:
     return entries if isinstance(entries, dict) else {}
 
 
-def _write_cache(file: Path, contract: str, entries: Mapping[str, Any]) -> None:
+def _write_cache(file: str, contract: str, entries: Mapping[str, Any]) -> None:
     """Atomically; a cache that cannot be written only costs the next run its speed."""
-    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(file)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"contract": contract, "entries": entries}), encoding="utf-8")
+        os.makedirs(folder, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps({"contract": contract, "entries": entries}))
         os.replace(tmp, file)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
-def _entry(record: Mapping[str, Any], path: Path, root: Path, shown: str) -> ServiceEntry:
+def _entry(record: Mapping[str, Any], path: str, root: str, shown: str) -> ServiceEntry:
     """`shown` is `path` as errors name it; its folder is the service's path."""
-    folder = path.parent
+    folder = os.path.dirname(path)
     check_name(record["name"], folder, shown)
     return ServiceEntry(
         name=record["name"],
@@ -169,7 +257,7 @@ def _entry(record: Mapping[str, Any], path: Path, root: Path, shown: str) -> Ser
     )
 
 
-def _cached_entry(record: Any, path: Path, root: Path, shown: str) -> ServiceEntry | None:
+def _cached_entry(record: Any, path: str, root: str, shown: str) -> ServiceEntry | None:
     """The entry of a cache hit; None when the record is not one this code wrote."""
     try:
         return _entry(record, path, root, shown)
@@ -190,40 +278,42 @@ def _check_dependencies(services: tuple[ServiceEntry, ...]) -> None:
 
 
 def load_index(
-    root: Path, services_dir: str = "services", cache_dir: Path | None = None
+    root: str | os.PathLike[str],
+    services_dir: str = "services",
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> CatalogIndex:
     """The catalog of `root`, as `load_catalog` would validate it, through the blob cache in
     `cache_dir` (no cache when None). Raises the same ConfigError for the same first problem."""
-    root = root.resolve()
-    base = root / services_dir
-    if not base.is_dir():
-        raise ConfigError(display(base, root), None, "no such directory of services")
+    top = os.path.realpath(root)
+    base = os.path.join(top, services_dir)
+    if not os.path.isdir(base):
+        raise ConfigError(display(base, top), None, "no such directory of services")
     contract = contract_digest()
-    cache_file = cache_dir / CACHE_FILE if cache_dir is not None else None
+    cache_file = os.path.join(cache_dir, CACHE_FILE) if cache_dir is not None else None
     cached = _read_cache(cache_file, contract) if cache_file is not None else {}
     fresh: dict[str, Any] = {}
     services = []
-    # Paths as errors show them, built as strings: Path.relative_to per file costs more than
-    # the whole cache lookup.
-    prefix = display(base, root)
-    for path in service_files(base):
-        key = f"{prefix}/{path.parent.name}/{SERVICE_FILE}"
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(key, None, f"cannot read: {exc.strerror}") from None
+    # Paths as errors show them, built as strings once: per-file path arithmetic costs more
+    # than the whole cache lookup.
+    prefix = display(base, top)
+    for folder in service_folders(base):
+        key = f"{prefix}/{folder}/{SERVICE_FILE}"
+        path = os.path.join(base, folder, SERVICE_FILE)
+        data = _read_service_file(path, key)
+        if data is None:
+            continue
         blob = blob_id(data)
         hit = cached.get(key)
         entry = None
         if isinstance(hit, dict) and hit.get("blob") == blob:
             record = hit.get("spec")
-            entry = _cached_entry(record, path, root, key)
+            entry = _cached_entry(record, path, top, key)
         if entry is None:
-            record = _validated(data, path, root)
-            entry = _entry(record, path, root, key)
+            record = _validated(data, path, top)
+            entry = _entry(record, path, top, key)
         fresh[key] = {"blob": blob, "spec": record}
         services.append(entry)
-    index = CatalogIndex(root=root, services=tuple(services))
+    index = CatalogIndex(root=top, services=tuple(services))
     _check_dependencies(index.services)
     if cache_file is not None and fresh != cached:
         _write_cache(cache_file, contract, fresh)

@@ -1,12 +1,21 @@
 """Where services live and what a service folder must hold: the parts of the catalog contract
-that need no validation library, so the catalog cache can check them on every load cheaply."""
+that need no validation library, so the catalog index can check them on every load cheaply.
+
+Paths here are strings or path-likes, handled with `os.path`: `plan` and `services` read this
+module at start-up, where importing `pathlib` (and the `urllib.parse` and `ipaddress` it pulls
+in) would cost more than reading the whole catalog.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+import os
+import re
 
 from pipelines.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 SERVICE_FILE = "service.yaml"
 
@@ -22,28 +31,57 @@ LOCKFILES: Mapping[str, tuple[str, ...]] = {
     "dotnet": ("packages.lock.json",),
     "expo": ("package-lock.json",),
 }
+#: The languages a service may be written in (the model's `Language`, in the same order).
+LANGUAGES: tuple[str, ...] = tuple(LOCKFILES)
+
+#: A service name, and each `depends_on` entry: a DNS-1123 label.
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+#: `image.repository`: a registry-relative repository path.
+REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
-def display(path: Path, root: Path) -> str:
+def check_repo_glob(pattern: str) -> str:
+    """A glob must stay inside the repository: no absolute paths, no `..` segments."""
+    if not pattern or pattern.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", pattern):
+        raise ValueError(f"{pattern!r} must be a repository-relative glob")
+    if ".." in pattern.split("/") or "\\" in pattern:
+        raise ValueError(f"{pattern!r} leaves the repository (no '..' or backslashes)")
+    return pattern
+
+
+def display(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
     """`path` as errors show it: relative to the repository root when it is inside it."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+    shown, top = _clean(os.fspath(path)), _clean(os.fspath(root))
+    if shown == top:
+        return "."
+    if top == "/" and shown.startswith("/"):
+        return shown[1:]
+    if shown.startswith(top + "/"):
+        return shown[len(top) + 1 :]
+    return shown
 
 
-def check_name(name: str, folder: Path, shown: str) -> None:
+def _clean(path: str) -> str:
+    """`path` as pathlib spells it: no empty or `.` segments, no trailing slash."""
+    head = "/" if path.startswith("/") else ""
+    return head + "/".join(p for p in path.split("/") if p not in ("", ".")) or "."
+
+
+def check_name(name: str, folder: str | os.PathLike[str], shown: str) -> None:
     """A service is named after its folder, so a path names exactly one service."""
-    if name != folder.name:
-        raise ConfigError(shown, "name", f"{name!r} must equal its folder name {folder.name!r}")
+    folder_name = os.path.basename(_clean(os.fspath(folder)))
+    if name != folder_name:
+        raise ConfigError(shown, "name", f"{name!r} must equal its folder name {folder_name!r}")
 
 
-def find_lockfile(language: str, folder: Path, root: Path, shown: str) -> str:
+def find_lockfile(
+    language: str, folder: str | os.PathLike[str], root: str | os.PathLike[str], shown: str
+) -> str:
     """The first lockfile of the language present in `folder`, or a ConfigError saying which.
 
     Checked on every load, cached or not: a lockfile is not part of the service.yaml blob."""
     candidates = LOCKFILES[language]
-    lockfile = next((c for c in candidates if (folder / c).is_file()), None)
+    lockfile = next((c for c in candidates if os.path.isfile(os.path.join(folder, c))), None)
     if lockfile is None:
         raise ConfigError(
             shown,

@@ -7,21 +7,19 @@ Unknown keys are rejected so that a typo never silently falls back to a default.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+
+from pipelines.catalog.layout import DNS_LABEL, REPOSITORY, check_repo_glob
 
 Language = Literal["go", "java", "kotlin", "python", "node", "typescript", "rust", "dotnet", "expo"]
 LANGUAGES: tuple[str, ...] = Language.__args__  # type: ignore[attr-defined]
 
 #: Stages a service may override the command of.
 OVERRIDABLE_STAGES: tuple[str, ...] = ("build", "test", "lint")
-
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 DnsLabel = Annotated[str, Strict(), StringConstraints(pattern=DNS_LABEL.pattern)]
 Word = Annotated[str, Strict(), StringConstraints(min_length=1)]
@@ -36,15 +34,6 @@ class ImageSpec(_Strict):
     repository: Annotated[
         str, Strict(), StringConstraints(pattern=REPOSITORY.pattern, max_length=255)
     ]
-
-
-def check_repo_glob(pattern: str) -> str:
-    """A glob must stay inside the repository: no absolute paths, no `..` segments."""
-    if not pattern or pattern.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", pattern):
-        raise ValueError(f"{pattern!r} must be a repository-relative glob")
-    if ".." in PurePosixPath(pattern).parts or "\\" in pattern:
-        raise ValueError(f"{pattern!r} leaves the repository (no '..' or backslashes)")
-    return pattern
 
 
 RepoGlob = Annotated[str, Strict(), AfterValidator(check_repo_glob)]

@@ -4,22 +4,20 @@ Every service contributes its folder and its `inputs` globs; the engine contribu
 `ENGINE_INPUTS`. All of them go into one index keyed by directory, so a changed path costs one
 dict lookup per directory above it, plus a regex only for the globs rooted in one of those
 directories. With 500 services and thousands of changed paths that is O(paths x depth), not
-O(paths x services).
+O(paths x services). The values are named tuples, for the reason `pipelines.plan.model` gives.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import defaultdict, namedtuple
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from pipelines.plan.globs import Glob, ancestors, compile_glob
 from pipelines.plan.model import Affected, Change, Plan
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     from pipelines.catalog import Catalog, Service
     from pipelines.catalog.index import CatalogIndex, ServiceEntry
@@ -37,13 +35,13 @@ ENGINE_INPUTS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(namedtuple("Scope", ("name", "folder", "inputs"), defaults=((),))):
     """What a service claims in the repository: its folder and its extra inputs."""
 
+    __slots__ = ()
     name: str
     folder: str
-    inputs: tuple[str, ...] = ()
+    inputs: tuple[str, ...]
 
     @classmethod
     def of(cls, service: Service | ServiceEntry) -> Scope:
@@ -54,23 +52,25 @@ def scopes_of(catalog: Catalog | CatalogIndex) -> tuple[Scope, ...]:
     return tuple(Scope.of(s) for s in catalog)
 
 
-@dataclass(frozen=True)
-class _Claim:
-    """One reason a path can belong to someone: `owner` None is the engine."""
+class _Claim(namedtuple("_Claim", ("owner", "via"))):
+    """One reason a path can belong to someone: `owner` None is the engine; `via` is the input
+    glob, None for the service's own folder."""
 
+    __slots__ = ()
     owner: str | None
-    via: str | None  # the input glob; None for the service's own folder
+    via: str | None
 
 
 def _normal(folder: str) -> str:
     return "/".join(s for s in folder.split("/") if s not in ("", "."))
 
 
-@dataclass(frozen=True)
-class PathIndex:
-    #: Folders and wildcard-free inputs: a path is claimed by every entry at or above it.
+class PathIndex(namedtuple("PathIndex", ("exact", "globs"))):
+    """`exact`: folders and wildcard-free inputs, a path is claimed by every entry at or above
+    it. `globs`: globs by the directory their literal segments pin them under."""
+
+    __slots__ = ()
     exact: Mapping[str, tuple[_Claim, ...]]
-    #: Globs by the directory their literal segments pin them under.
     globs: Mapping[str, tuple[tuple[Glob, tuple[_Claim, ...]], ...]]
 
     @classmethod
@@ -98,11 +98,12 @@ class PathIndex:
 
     def claims(self, path: str) -> list[_Claim]:
         found: list[_Claim] = []
+        exact, globs = self.exact, self.globs
         for key in ancestors(path):
-            found.extend(self.exact.get(key, ()))
-            for glob, claims in self.globs.get(key, ()):
-                if glob.matches(path):
-                    found.extend(claims)
+            if key in exact:
+                found.extend(exact[key])
+            if key in globs:
+                found.extend(c for glob, claims in globs[key] if glob.matches(path) for c in claims)
         return found
 
 
@@ -125,14 +126,13 @@ def build_plan(
     reasons: dict[str, dict[str, None]] = defaultdict(dict)
     engine_paths: dict[str, None] = {}
     for change in changes:
+        described = change.describe()
         for path in change.paths():
             for claim in index.claims(path):
                 if claim.owner is None:
                     engine_paths[path] = None
                     continue
-                text = change.describe()
-                if claim.via is not None:
-                    text += f" (input {claim.via})"
+                text = described if claim.via is None else f"{described} (input {claim.via})"
                 reasons[claim.owner][text] = None
     if engine_paths:
         why = _engine_reason(tuple(engine_paths))

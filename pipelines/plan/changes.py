@@ -2,8 +2,10 @@
 
 One `git diff --name-status -z -M` does the work: git compares trees in C, detects renames, and
 hands back NUL-separated paths that need no unquoting. Walking gitpython's object diffs in Python
-would be slower by orders of magnitude on a large change. gitpython is imported only when a
-client is made, so importing the plan costs nothing on runs that never diff.
+would be slower by orders of magnitude on a large change, and importing gitpython alone costs
+more than the whole plan. Before it, one `git rev-parse` resolves both revisions and their
+merge-base (`A...B` expands to both commits and `^<merge-base>`), so an explicit pair costs two
+git processes.
 
 Revisions are compared with three-dot semantics: the diff runs from the merge-base of base and
 head to head, which is "what head brings that base lacks". A pull request branch whose main moved
@@ -15,18 +17,17 @@ are compared directly instead.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import shutil
-import signal
-import subprocess
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections import namedtuple
 
 from pipelines.errors import PlanError, ToolMissingError
+from pipelines.plan import spawn
 from pipelines.plan.model import Change
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 #: `head` value that compares against the working tree (tracked edits and untracked files).
 WORKTREE = ":worktree"
@@ -40,6 +41,7 @@ _FETCH_HINT = (
     "check the name; in a shallow clone fetch more history first "
     "(git fetch --deepen=N, or actions/checkout with fetch-depth: 0)"
 )
+_GIT_HINT = "install git (apt-get install git)"
 
 
 def _plan_error(message: str, hint: str | None = None) -> PlanError:
@@ -51,18 +53,22 @@ def _plan_error(message: str, hint: str | None = None) -> PlanError:
 class GitClient:
     """git commands in one directory, each with a timeout, failures as PlanError.
 
-    Plain subprocesses: gitpython's Git costs ~65 ms to import, more than the whole plan, and
-    nothing here needs its object model. Each command runs in its own session so that a timeout
-    kills git and whatever it started (an alias, a hook), not git alone."""
+    Plain child processes (`spawn.run`, `git -C ROOT ...`): gitpython's Git costs ~65 ms to
+    import, more than the whole plan, and nothing here needs its object model. Each command runs
+    in its own session so that a timeout kills git and whatever it started (an alias, a hook),
+    not git alone."""
 
     def __init__(
-        self, root: Path, env: Mapping[str, str] | None = None, timeout: float = GIT_TIMEOUT_S
+        self,
+        root: str | os.PathLike[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float = GIT_TIMEOUT_S,
     ):
         # Messages in English whatever the locale: errors are recognised by their text.
         merged = {**os.environ, **(env or {}), "LC_ALL": "C", "LANGUAGE": "C"}
-        executable = shutil.which("git", path=merged.get("PATH", os.defpath))
+        executable = _which("git", merged.get("PATH", os.defpath))
         if executable is None:
-            raise ToolMissingError("git", "install git (apt-get install git)")
+            raise ToolMissingError("git", _GIT_HINT)
         self.root = root
         self._executable = executable
         self._env = merged
@@ -70,31 +76,17 @@ class GitClient:
 
     def run(self, *args: str) -> tuple[int, str, str]:
         """(exit code, stdout, stderr) of `git ARGS`; only timeouts and a missing git raise."""
-        if not self.root.is_dir():
+        if not os.path.isdir(self.root):
             raise _plan_error(f"{self.root} is not a directory")
+        argv = [self._executable, "-C", os.fspath(self.root), *args]
         try:
-            process = subprocess.Popen(  # noqa: S603 - argv list, git resolved on PATH
-                [self._executable, *args],
-                cwd=self.root,
-                env=self._env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
+            code, out, err = spawn.run(argv, self._env, self._timeout)
         except FileNotFoundError:
-            raise ToolMissingError("git", "install git (apt-get install git)") from None
-        try:
-            out, err = process.communicate(timeout=self._timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
+            raise ToolMissingError("git", _GIT_HINT) from None
+        except spawn.TimedOut:
             raise _plan_error(
                 f"git {args[0]} timed out after {self._timeout:g}s in {self.root}"
             ) from None
-        except BaseException:
-            _kill_group(process)
-            raise
-        code = process.returncode
         if code < 0:
             raise _plan_error(f"git {args[0]} was killed by signal {-code} in {self.root}")
         return code, out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "replace")
@@ -106,11 +98,13 @@ class GitClient:
         return out
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill git's whole session and reap it; its pipes close with it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
+def _which(program: str, path: str) -> str | None:
+    """`shutil.which` for one plain program name (shutil's imports cost more than the search)."""
+    for folder in path.split(os.pathsep):
+        candidate = os.path.join(folder or os.curdir, program)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    return None
 
 
 def _first_line(text: str) -> str:
@@ -118,10 +112,11 @@ def _first_line(text: str) -> str:
     return lines[0].removeprefix("fatal: ") if lines else "no message"
 
 
-@dataclass(frozen=True)
-class Revisions:
-    """The commits a Plan compares; `merge_base` None means the trees are compared directly."""
+class Revisions(namedtuple("Revisions", ("base", "head", "merge_base"))):
+    """The commits a Plan compares; `merge_base` None means the trees are compared directly.
+    A named tuple, not a dataclass: see `pipelines.plan.model`."""
 
+    __slots__ = ()
     base: str
     head: str
     merge_base: str | None
@@ -137,9 +132,14 @@ def _not_a_repo(git: GitClient, err: str) -> PlanError | None:
     return None
 
 
+def _plausible(revision: str) -> bool:
+    """Not empty and not an option: anything else is for git to judge."""
+    return bool(revision) and not revision.startswith("-")
+
+
 def _commit(git: GitClient, revision: str) -> str:
     """The commit `revision` names, or a PlanError naming it."""
-    if not revision or revision.startswith("-"):
+    if not _plausible(revision):
         raise _plan_error(f"bad revision {revision!r}: not a commit name")
     code, out, err = git.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     if code != 0:
@@ -151,12 +151,39 @@ def _commit(git: GitClient, revision: str) -> str:
 
 def _commits(git: GitClient, revisions: Sequence[str]) -> list[str]:
     """Resolve several revisions in one git call; on any failure, find and name the bad one."""
-    if all(r and not r.startswith("-") for r in revisions):
+    if all(_plausible(r) for r in revisions):
         code, out, _ = git.run("rev-parse", *(f"{r}^{{commit}}" for r in revisions))
         shas = out.split()
         if code == 0 and len(shas) == len(revisions) and all(_SHA.match(s) for s in shas):
             return shas
     return [_commit(git, r) for r in revisions]
+
+
+def _pair(git: GitClient, base: str, head: str) -> tuple[str, str, str | None]:
+    """(base, head, merge-base) as commits, from one `git rev-parse B H B...H` when it can.
+
+    rev-parse expands `B...H` to H, B and `^` before each merge-base (none when the two share
+    no history). Criss-cross histories have several; then `git merge-base` picks one, as it
+    always did. Any failure or unexpected output goes the slow way, which names the culprit."""
+    if _plausible(base) and _plausible(head):
+        b, h = f"{base}^{{commit}}", f"{head}^{{commit}}"
+        code, out, _ = git.run("rev-parse", b, h, f"{b}...{h}")
+        lines = out.split()
+        shas, bases = lines[:2], [line[1:] for line in lines[2:] if line.startswith("^")]
+        if (
+            code == 0
+            and len(lines) >= 4
+            and len(bases) == len(lines) - 4
+            and lines[2:4] == [shas[1], shas[0]]
+            and all(_SHA.match(s) for s in shas + bases)
+        ):
+            if len(bases) == 1:
+                return shas[0], shas[1], bases[0]
+            if not bases:
+                return shas[0], shas[1], None
+            return shas[0], shas[1], _merge_base(git, shas[0], shas[1])
+    base_sha, head_sha = _commits(git, [base, head])
+    return base_sha, head_sha, _merge_base(git, base_sha, head_sha)
 
 
 def _merge_base(git: GitClient, a: str, b: str) -> str | None:
@@ -202,8 +229,7 @@ def resolve_revisions(git: GitClient, base: str | None, head: str | None) -> Rev
         head_sha = _commits(git, [head_rev])[0]
         base_sha, merge_base = _default_base(git, head_sha)
     else:
-        base_sha, head_sha = _commits(git, [base, head_rev])
-        merge_base = _merge_base(git, base_sha, head_sha)
+        base_sha, head_sha, merge_base = _pair(git, base, head_rev)
     return Revisions(base=base_sha, head=WORKTREE if worktree else head_sha, merge_base=merge_base)
 
 
@@ -243,7 +269,7 @@ def diff_changes(git: GitClient, revisions: Revisions) -> tuple[Change, ...]:
 
 
 def collect(
-    root: Path,
+    root: str | os.PathLike[str],
     base: str | None,
     head: str | None,
     env: Mapping[str, str] | None = None,

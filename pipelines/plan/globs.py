@@ -13,13 +13,16 @@ writing `inputs:` already know:
 
 `literal_prefix` is what makes matching cheap: a glob can only match paths at or below the
 directory its leading literal segments name, so the index looks globs up by that directory
-instead of trying every glob on every path.
+instead of trying every glob on every path. For the same reason the regular expression is
+compiled only when a path under that directory is tried (`re.compile` costs more than a whole
+plan's matching), and `dir/**`, by far the commonest input, needs none at all.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 _MAGIC = frozenset("*?[")
 
@@ -97,18 +100,40 @@ def translate(pattern: str) -> str:
     return "".join(out) + "(?:/.*)?"
 
 
-@dataclass(frozen=True)
-class Glob:
-    """One compiled pattern, with the directory its literal segments pin it under."""
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(translate(pattern), re.DOTALL)
 
+
+class Glob(namedtuple("Glob", ("pattern", "literal_prefix", "literal", "everything"))):
+    """One pattern, with the directory its literal segments pin it under.
+
+    `literal`: the pattern has no wildcard at all, it names one file or folder. `everything`:
+    nothing but `**` follows the literal prefix (`proto/**`), so every path at or below that
+    directory matches. A named tuple, not a dataclass: see `pipelines.plan.model`."""
+
+    __slots__ = ()
     pattern: str
     literal_prefix: str
-    #: True when the pattern has no wildcard at all: it names one file or folder.
     literal: bool
-    regex: re.Pattern[str]
+    everything: bool
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled expression, made on first use and shared by equal patterns."""
+        return _regex(self.pattern)
 
     def matches(self, path: str) -> bool:
+        """Whether `path` (a repository-relative file path) matches. Callers that look globs
+        up by `literal_prefix` only ask about paths below it, which is what `everything` uses;
+        others get the full test."""
+        if self.everything and _below(path, self.literal_prefix):
+            return True
         return self.regex.fullmatch(path) is not None
+
+
+def _below(path: str, folder: str) -> bool:
+    return not folder or path == folder or path.startswith(folder + "/")
 
 
 def literal_prefix(pattern: str) -> tuple[str, bool]:
@@ -123,13 +148,14 @@ def literal_prefix(pattern: str) -> tuple[str, bool]:
 
 
 def compile_glob(pattern: str) -> Glob:
+    """The Glob of `pattern`; a ValueError for a pattern with no segment at all."""
+    segments = _segments(pattern)
+    if not segments:
+        raise ValueError(f"empty glob {pattern!r}")
     prefix, literal = literal_prefix(pattern)
-    return Glob(
-        pattern=pattern,
-        literal_prefix=prefix,
-        literal=literal,
-        regex=re.compile(translate(pattern), re.DOTALL),
-    )
+    rest = segments[len(prefix.split("/")) if prefix else 0 :]
+    everything = bool(rest) and all(s == "**" for s in rest)
+    return Glob(pattern=pattern, literal_prefix=prefix, literal=literal, everything=everything)
 
 
 def ancestors(path: str) -> list[str]:

@@ -3,6 +3,17 @@
 gofmt's usual CI form, `gofmt -l`, lists unformatted files but exits 0, so it cannot fail a
 stage, and a Step is an argv, not a shell line that could test its output. `gofmt -d` prints
 the diff and exits 1 when there is one (Go 1.22 and later), which is exactly the check.
+
+A service compiles each package once, not once per stage: build, test and vet share GOCACHE
+(a cache) and run with the build's settings (`CHECK_ENV`: no cgo, trimmed paths), so the
+packages `go build` compiled are the ones `go test` links its test binaries against and `go
+vet` reads export data from. With cgo left on for tests (the default when a C compiler is
+present) every package, the standard library's net and os/user included, compiled again under
+other settings; the tests now run the code the image ships. `go test` also stops running its
+own curated subset of vet checks (`-vet=off`): the lint stage runs `go vet` with every check, a
+superset, and fails on its findings, so the subset only computed vet facts for the whole
+dependency graph twice. A service's own commands (`commands:` in service.yaml, e.g.
+`go test -race`, which needs cgo) run without those settings.
 """
 
 from __future__ import annotations
@@ -28,6 +39,12 @@ CACHES = (
 )
 #: GOTOOLCHAIN=local: a go.mod asking for a newer Go fails plainly instead of downloading one.
 ENV: Mapping[str, str] = {"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"}
+#: The settings the static build needs, given to the default test and vet too (see above).
+CHECK_ENV: Mapping[str, str] = {
+    **ENV,
+    "CGO_ENABLED": "0",
+    "GOFLAGS": "-mod=readonly -trimpath",
+}
 
 
 def binary_path(service: Service) -> str:
@@ -49,19 +66,15 @@ class GoToolchain:
         if stage is Stage.SCA:
             return sca_steps(service, options)
         override = service.spec.commands.get(stage.value)
+        if override:
+            return (self._own_command(service, stage, override),)
         if stage is Stage.BUILD:
-            argv = override or (
+            argv = (
                 "go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary_path(service), ".",
             )  # fmt: skip
-            return (
-                self._step(
-                    stage, "go build", argv, CGO_ENABLED="0", outputs=(binary_path(service),)
-                ),
-            )
+            return (self._step(stage, "go build", argv, outputs=(binary_path(service),)),)
         if stage is Stage.TEST:
-            if override:
-                return (self._step(stage, "go test (service command)", override),)
-            step = self._step(stage, "go test", ("go", "test", "-json", "./..."))
+            step = self._step(stage, "go test", ("go", "test", "-vet=off", "-json", "./..."))
             return (
                 replace(
                     step,
@@ -70,13 +83,19 @@ class GoToolchain:
                 ),
             )
         if stage is Stage.LINT:
-            if override:
-                return (self._step(stage, "lint (service command)", override),)
             return (
                 self._step(stage, "go vet", ("go", "vet", "./...")),
                 self._step(stage, "gofmt", ("gofmt", "-d", "-e", ".")),
             )
         return ()
+
+    def _own_command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> Step:
+        """A service's own command for `stage`, as written; a build still builds static."""
+        if stage is Stage.BUILD:
+            outputs = (binary_path(service),)
+            return self._step(stage, "go build", argv, outputs, env={**ENV, "CGO_ENABLED": "0"})
+        name = "go test (service command)" if stage is Stage.TEST else "lint (service command)"
+        return self._step(stage, name, argv, env=ENV)
 
     def runtime(self, service: Service) -> Runtime:
         """The build's static binary is the whole runtime: CGO_ENABLED=0 needs no libc."""
@@ -89,14 +108,14 @@ class GoToolchain:
         name: str,
         argv: tuple[str, ...],
         outputs: tuple[str, ...] = (),
-        **env: str,
+        env: Mapping[str, str] = CHECK_ENV,
     ) -> Step:
         return Step(
             stage=stage,
             name=name,
             image=self.image,
             argv=tuple(argv),
-            env={**ENV, **env},
+            env=dict(env),
             caches=CACHES,
             outputs=outputs,
         )

@@ -117,12 +117,13 @@ def test_a_go_test_step_is_image_source_workdir_caches_env_then_its_command(cata
             "withMountedCache",
             {"path": "/root/.cache/go-build", "cache": cache("commerce-ci-go-build")},
         ),
-        ("withEnvVariable", {"name": "GOFLAGS", "value": "-mod=readonly"}),
+        ("withEnvVariable", {"name": "CGO_ENABLED", "value": "0"}),
+        ("withEnvVariable", {"name": "GOFLAGS", "value": "-mod=readonly -trimpath"}),
         ("withEnvVariable", {"name": "GOTOOLCHAIN", "value": "local"}),
         (
             "withExec",
             {
-                "args": ["go", "test", "-json", "./..."],
+                "args": ["go", "test", "-vet=off", "-json", "./..."],
                 "redirectStdout": "/src/services/go-svc/.commerce-ci/go-test.json",
                 "expect": "ANY",
             },
@@ -157,17 +158,49 @@ def test_a_maven_step_mounts_its_repository_cache_where_maven_looks_by_default(c
 
 
 def test_cache_variables_meant_for_host_tools_do_not_change_the_builder_image(catalog, source):
-    (step,) = _toolchain_steps(catalog, "rust-svc", Stage.BUILD)
-    assert [c.env for c in step.caches] == ["CARGO_HOME"]
+    cargo, _ = _toolchain_steps(catalog, "rust-svc", Stage.BUILD)
+    assert [c.env for c in cargo.caches] == ["CARGO_HOME", "CARGO_TARGET_DIR"]
 
-    ctr = container_for(step, catalog.get("rust-svc"), source)
+    ctr = container_for(cargo, catalog.get("rust-svc"), source)
 
     assert calls(ctr, "withMountedCache") == [
-        {"path": "/usr/local/cargo/registry", "cache": cache("commerce-ci-cargo-registry")}
+        {"path": "/usr/local/cargo/registry", "cache": cache("commerce-ci-cargo-registry")},
+        {"path": "/cargo-target", "cache": cache("commerce-ci-cargo-target-rust-svc")},
     ]
     # CARGO_HOME also locates cargo's config and tools: the image's own value must stand.
     assert "CARGO_HOME" not in [c["name"] for c in calls(ctr, "withEnvVariable")]
-    assert {c["name"]: c["value"] for c in calls(ctr, "withEnvVariable")} == dict(step.env)
+    assert {c["name"]: c["value"] for c in calls(ctr, "withEnvVariable")} == dict(cargo.env)
+
+
+def test_a_rust_services_stages_share_one_target_volume_keyed_by_the_service(catalog, source):
+    rust = catalog.get("rust-svc")
+    mounts = []
+    for stage in (Stage.BUILD, Stage.TEST, Stage.LINT):
+        for step in _toolchain_steps(catalog, "rust-svc", stage):
+            ctr = container_for(step, rust, source)
+            env = {c["name"]: c["value"] for c in calls(ctr, "withEnvVariable")}
+            for mount in calls(ctr, "withMountedCache"):
+                if mount["path"] == "/cargo-target":
+                    assert env["CARGO_TARGET_DIR"] == "/cargo-target", step.name
+                    mounts.append((step.name, mount["cache"]))
+    assert [name for name, _ in mounts] == [
+        "cargo build",
+        "copy binary",
+        "cargo test",
+        "cargo clippy",
+    ]
+    assert {str(volume) for _, volume in mounts} == {
+        str(cache("commerce-ci-cargo-target-rust-svc"))
+    }
+
+
+def test_the_rust_binary_is_copied_from_the_shared_volume_into_the_service_folder(catalog, source):
+    _, copy = _toolchain_steps(catalog, "rust-svc", Stage.BUILD)
+    ctr = container_for(copy, catalog.get("rust-svc"), source)
+    assert calls(ctr, "withExec")[-1]["args"] == [
+        "install", "-D", "-m", "0755", "/cargo-target/release/rust-svc",
+        "target/release/rust-svc",
+    ]  # fmt: skip
 
 
 def test_a_node_step_runs_its_setup_first_in_its_workdir_and_setup_must_succeed(catalog, source):

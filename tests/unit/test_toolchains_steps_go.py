@@ -60,7 +60,7 @@ def test_module_and_build_caches_are_mounted_with_their_env_vars(
 
 def test_tests_report_as_go_test_json_saved_from_stdout(make_service: Callable[..., Path]) -> None:
     (test,) = steps(service(make_service), Stage.TEST)
-    assert test.argv == ("go", "test", "-json", "./...")
+    assert test.argv == ("go", "test", "-vet=off", "-json", "./...")
     assert test.stdout_to == ".commerce-ci/go-test.json"
     assert [(r.kind, r.path) for r in test.reports] == [
         ("go-test-json", ".commerce-ci/go-test.json")
@@ -83,6 +83,23 @@ def test_service_commands_override_test_and_lint(make_service: Callable[..., Pat
     assert test.argv == ("go", "test", "-race", "./...")
     assert test.reports == ()  # a custom command promises no report format
     assert lint.argv == ("golangci-lint", "run")
+    # -race needs cgo: a service's own command runs without the build's settings.
+    assert "CGO_ENABLED" not in test.env and "-trimpath" not in test.env["GOFLAGS"]
+
+
+def test_build_test_and_vet_share_the_builds_settings_so_they_share_compiled_packages(
+    make_service: Callable[..., Path],
+) -> None:
+    svc = service(make_service)
+    (build,) = steps(svc, Stage.BUILD)
+    (test,) = steps(svc, Stage.TEST)
+    vet, _ = steps(svc, Stage.LINT)
+    # go vet runs every check in lint; the subset go test would run is not run twice.
+    assert "-vet=off" in test.argv and vet.argv == ("go", "vet", "./...")
+    for step in (build, test, vet):
+        assert step.env["CGO_ENABLED"] == "0", step.name
+        assert step.env["GOFLAGS"] == "-mod=readonly -trimpath", step.name
+        assert step.caches == build.caches, step.name
 
 
 def test_sca_scans_go_mod_offline_when_asked(make_service: Callable[..., Path]) -> None:

@@ -41,15 +41,36 @@ def test_every_step_uses_the_pinned_rust_image(make_service: Callable[..., Path]
 
 
 def test_build_is_locked_and_outputs_the_release_binary(make_service: Callable[..., Path]) -> None:
-    (build,) = steps(service(make_service), Stage.BUILD)
-    assert "--locked" in build.argv and "--release" in build.argv
-    assert build.outputs == ("target/release/quotes",)
-    assert [(c.env, c.path) for c in build.caches] == [("CARGO_HOME", "/usr/local/cargo/registry")]
+    cargo, copy = steps(service(make_service), Stage.BUILD)
+    assert "--locked" in cargo.argv and "--release" in cargo.argv
+    assert copy.argv == (
+        "install", "-D", "-m", "0755", "{cache:cargo-target-quotes}/release/quotes",
+        "target/release/quotes",
+    )  # fmt: skip
+    assert copy.outputs == ("target/release/quotes",)
+    assert [(c.env, c.path) for c in cargo.caches] == [
+        ("CARGO_HOME", "/usr/local/cargo/registry"),
+        ("CARGO_TARGET_DIR", "/cargo-target"),
+    ]
+
+
+def test_build_test_and_clippy_share_one_target_dir_and_the_release_profile(
+    make_service: Callable[..., Path],
+) -> None:
+    svc = service(make_service)
+    cargo = [s for stage in CHECK_STAGES for s in steps(svc, stage) if s.program == "cargo"]
+    compiling = [s for s in cargo if s.argv[1] in ("build", "test", "clippy")]
+    assert [s.argv[1] for s in compiling] == ["build", "test", "clippy"]
+    for step in compiling:
+        assert "--release" in step.argv and "--locked" in step.argv, step.name
+        target = [c for c in step.caches if c.env == "CARGO_TARGET_DIR"]
+        assert [c.name for c in target] == ["cargo-target-quotes"], step.name
+        assert step.env["CARGO_TARGET_DIR"] == target[0].path
 
 
 def test_tests_save_libtest_text_from_stdout(make_service: Callable[..., Path]) -> None:
     (test,) = steps(service(make_service), Stage.TEST)
-    assert test.argv == ("cargo", "test", "--locked")
+    assert test.argv == ("cargo", "test", "--release", "--locked")
     assert test.stdout_to == ".commerce-ci/cargo-test.txt"
     assert [r.kind for r in test.reports] == ["cargo-test-text"]
 
@@ -70,6 +91,9 @@ def test_service_command_overrides_build_but_keeps_the_artifact(
     (build,) = steps(service(make_service, OVERRIDE), Stage.BUILD)
     assert build.argv[-2:] == ("--features", "fast")
     assert build.outputs == ("target/release/quotes",)
+    # Run as written: cargo's own default target dir, where the artifact is declared.
+    assert "CARGO_TARGET_DIR" not in build.env
+    assert [c.env for c in build.caches] == ["CARGO_HOME"]
 
 
 def test_sca_scans_cargo_lock_online_by_default(make_service: Callable[..., Path]) -> None:
@@ -91,5 +115,5 @@ def test_runtime_runs_the_release_binary_on_a_glibc_base(
 
 def test_runtime_binary_is_what_the_build_declares(make_service: Callable[..., Path]) -> None:
     svc = service(make_service)
-    (build,) = steps(svc, Stage.BUILD)
-    assert get_toolchain("rust").runtime(svc).files == build.outputs
+    _, copy = steps(svc, Stage.BUILD)
+    assert get_toolchain("rust").runtime(svc).files == copy.outputs

@@ -1,0 +1,67 @@
+"""The `commerce-ci` console script.
+
+`plan` and `services` in the spellings `pipelines.queries` reads go straight there, importing
+only what answering them takes; every other command line (and any spelling it is not sure of)
+goes to `pipelines.cli`, the argparse command line, which gives the same answers. Errors map to
+exit codes the way `pipelines.cli.main` maps them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from pipelines.queries import Query
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from pipelines.queries import read_argv
+
+    query = read_argv(argv)
+    if query is None:
+        from pipelines.cli import main as cli_main
+
+        return cli_main(argv, env)
+    return _answer(query, os.environ if env is None else env)
+
+
+def _answer(query: Query, env: Mapping[str, str]) -> int:
+    import signal
+
+    from pipelines.errors import CommerceCiError, ExitCode
+    from pipelines.queries import find_root, run
+
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    try:
+        given = query.root
+        root = os.path.realpath(given if given is not None else find_root(os.getcwd(), os.environ))
+        return run(query, env, root, sys.stdout)
+    except CommerceCiError as exc:
+        print(f"commerce-ci: error: {exc}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("commerce-ci: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops a query as Ctrl-C does (`pipelines.cli` says why), so git, in its own
+    session, is killed rather than orphaned."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, signal.SIG_DFL, None):
+        raise KeyboardInterrupt
+    signal.raise_signal(signal.SIGINT)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
