@@ -11,7 +11,6 @@ import importlib
 import json
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines import __version__
 from pipelines.errors import CommerceCiError, ConfigError, ExitCode
 from pipelines.settings import Settings, add_flags, from_args
+from pipelines.source import git_root
 from pipelines.steps import (
     CHECK_STAGES,
     GITOPS_STAGES,
@@ -213,21 +213,6 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-going", action="store_true", help="run every service even after one failed"
     )
-
-
-def _git_root(cwd: Path) -> Path:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return cwd
-    return Path(out.stdout.strip()) if out.returncode == 0 else cwd
 
 
 def _catalog(root: Path, settings: Settings) -> Catalog:
@@ -550,7 +535,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
-    root = (args.root or _git_root(Path.cwd())).resolve()
+    root = (args.root or git_root(Path.cwd())).resolve()
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         return int(args.handler(args, env, root))

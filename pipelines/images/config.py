@@ -8,7 +8,6 @@ argv, a log line or a report: providers hand them to the registry client only.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,13 +23,13 @@ from pipelines.registry.auth import (
     credentials_from_env,
 )
 from pipelines.registry.client import RetryPolicy
+from pipelines.source import git_query
 
 BASE_PREFIX = "commerce-ci/base"
 BASE_TAG = "bookworm"
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
-GIT_TIMEOUT_S = 30.0
 #: The repository images are labelled with when neither a setting, GitHub Actions, nor a git
 #: remote that is a URL names it (the repository terraform's CI identity trusts).
 DEFAULT_SOURCE_URL = "https://github.com/commerce-platform/commerce-ci"
@@ -125,21 +124,6 @@ def check_version(version: str | None, source: str = "--version") -> str | None:
     return version
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(  # noqa: S603 - argv list of fixed git queries
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
 def source_url(root: Path, setting: str | None, env: Mapping[str, str]) -> str:
     """The repository URL an image names as its source: never a checkout path.
 
@@ -148,7 +132,7 @@ def source_url(root: Path, setting: str | None, env: Mapping[str, str]) -> str:
     A credential in the URL is dropped, so no label ever carries one.
     """
     server, repository = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
-    remote = _git(root, "remote", "get-url", "origin")
+    remote = git_query(root, "remote", "get-url", "origin")
     candidates = (
         setting,
         f"{server.rstrip('/')}/{repository}" if server and repository else None,
@@ -167,9 +151,9 @@ def commit_meta(
     env: Mapping[str, str] | None = None,
 ) -> tuple[ImageMeta, str]:
     """Labels and timestamps fixed by HEAD (not the clock), and the short-sha tag."""
-    sha = _git(root, "rev-parse", "HEAD")
-    short = _git(root, "rev-parse", "--short=12", "HEAD")
-    when = _git(root, "show", "-s", "--format=%ct", "HEAD")
+    sha = git_query(root, "rev-parse", "HEAD")
+    short = git_query(root, "rev-parse", "--short=12", "HEAD")
+    when = git_query(root, "show", "-s", "--format=%ct", "HEAD")
     if not sha or not short or not when:
         raise ConfigError(str(root), None, "images need a git commit to label them (no HEAD)")
     meta = ImageMeta(

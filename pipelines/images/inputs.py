@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pipelines import processes
 from pipelines.catalog import Service
 from pipelines.errors import PlanError
 from pipelines.steps import CHECK_STAGES
@@ -38,20 +38,12 @@ def _pathspecs(service: Service) -> list[str]:
 
 def tracked_files(root: Path, service: Service) -> list[str]:
     """Files git tracks, or would (untracked but not ignored), under the service and its inputs."""
-    specs = _pathspecs(service)
-    try:
-        out = subprocess.run(  # noqa: S603 - argv list; pathspecs come from the catalog
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs],
-            cwd=root,
-            capture_output=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PlanError(f"git ls-files failed in {root}: {exc}") from None
-    if out.returncode != 0:
-        raise PlanError(f"git ls-files failed in {root}: {out.stderr.decode(errors='replace')}")
-    return sorted({name for name in out.stdout.decode().split("\0") if name})
+    argv = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
+    done = processes.run([*argv, *_pathspecs(service)], timeout_s=GIT_TIMEOUT_S, cwd=root)
+    if not done.ok:
+        why = f"no answer in {GIT_TIMEOUT_S:g}s" if done.timed_out else done.stderr.strip()
+        raise PlanError(f"git ls-files failed in {root}: {why}")
+    return sorted({name for name in done.out.decode().split("\0") if name})
 
 
 def _file_digest(path: Path) -> str | None:

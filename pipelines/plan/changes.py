@@ -15,17 +15,14 @@ are compared directly instead.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import shutil
-import signal
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.errors import PlanError, ToolMissingError
+from pipelines import processes
+from pipelines.errors import PlanError
 from pipelines.plan.model import Change
 
 #: `head` value that compares against the working tree (tracked edits and untracked files).
@@ -34,6 +31,7 @@ WORKTREE = ":worktree"
 DEFAULT_BRANCHES: tuple[str, ...] = ("refs/remotes/origin/main", "refs/heads/main")
 #: Seconds any single git command may take before it is killed.
 GIT_TIMEOUT_S = 60.0
+GIT_HINT = "install git (apt-get install git)"
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _FETCH_HINT = (
@@ -60,11 +58,8 @@ class GitClient:
     ):
         # Messages in English whatever the locale: errors are recognised by their text.
         merged = {**os.environ, **(env or {}), "LC_ALL": "C", "LANGUAGE": "C"}
-        executable = shutil.which("git", path=merged.get("PATH", os.defpath))
-        if executable is None:
-            raise ToolMissingError("git", "install git (apt-get install git)")
         self.root = root
-        self._executable = executable
+        self._executable = processes.resolve(["git"], merged, GIT_HINT)[0]
         self._env = merged
         self._timeout = timeout
 
@@ -72,45 +67,21 @@ class GitClient:
         """(exit code, stdout, stderr) of `git ARGS`; only timeouts and a missing git raise."""
         if not self.root.is_dir():
             raise _plan_error(f"{self.root} is not a directory")
-        try:
-            process = subprocess.Popen(  # noqa: S603 - argv list, git resolved on PATH
-                [self._executable, *args],
-                cwd=self.root,
-                env=self._env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
-        except FileNotFoundError:
-            raise ToolMissingError("git", "install git (apt-get install git)") from None
-        try:
-            out, err = process.communicate(timeout=self._timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            raise _plan_error(
-                f"git {args[0]} timed out after {self._timeout:g}s in {self.root}"
-            ) from None
-        except BaseException:
-            _kill_group(process)
-            raise
-        code = process.returncode
+        done = processes.run(
+            [self._executable, *args], timeout_s=self._timeout, cwd=self.root, env=self._env
+        )
+        code = done.exit_code
+        if code is None:
+            raise _plan_error(f"git {args[0]} timed out after {self._timeout:g}s in {self.root}")
         if code < 0:
             raise _plan_error(f"git {args[0]} was killed by signal {-code} in {self.root}")
-        return code, out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "replace")
+        return code, done.out.decode("utf-8", "surrogateescape"), done.stderr
 
     def check(self, *args: str) -> str:
         code, out, err = self.run(*args)
         if code != 0:
             raise _plan_error(f"git {args[0]} failed in {self.root}: {_first_line(err)}")
         return out
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill git's whole session and reap it; its pipes close with it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
 
 
 def _first_line(text: str) -> str:

@@ -521,6 +521,7 @@ def test_a_node_test_step_from_the_toolchain_writes_junit_into_the_report_dir(ca
     assert calls(ctr, "withExec") == [{"args": list(step.argv), "expect": "ANY"}]
 
 
+@pytest.mark.processes
 def test_a_run_without_a_reachable_engine_says_what_to_install(monkeypatch, tmp_path, catalog):
     from pipelines.engines.dagger import run_with_dagger
     from pipelines.errors import ToolMissingError

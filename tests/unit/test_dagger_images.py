@@ -296,6 +296,7 @@ def _cart(repo: Path):
     return service, toolchain_for(service)
 
 
+@pytest.mark.processes
 def test_the_base_is_read_through_the_mirror_pinned_to_its_amd64_digest(
     repo, upstream_registry, mirror_registry, bases
 ):
@@ -313,6 +314,7 @@ def test_the_base_is_read_through_the_mirror_pinned_to_its_amd64_digest(
     assert (auth["address"], auth["username"]) == (mirror_registry.address, "puller")
 
 
+@pytest.mark.processes
 def test_without_a_mirror_the_base_comes_from_the_base_registry(repo, upstream_registry, bases):
     publisher = _publisher(repo, _settings(upstream_registry, None))
 
@@ -322,6 +324,7 @@ def test_without_a_mirror_the_base_comes_from_the_base_registry(repo, upstream_r
     assert ref == f"{upstream_registry.address}/commerce-ci/base/static:bookworm@{bases}"
 
 
+@pytest.mark.processes
 def test_build_then_push_publishes_sha_version_and_input_tag_last(
     repo, upstream_registry, bases, tmp_path
 ):
@@ -360,6 +363,7 @@ def test_build_then_push_publishes_sha_version_and_input_tag_last(
     assert upstream_registry.password not in repr(unsecret[: len(chain(synced))])
 
 
+@pytest.mark.processes
 def test_a_runtime_file_the_build_did_not_leave_fails_the_image_stage_naming_it(
     repo, upstream_registry, bases, tmp_path
 ):
@@ -371,6 +375,7 @@ def test_a_runtime_file_the_build_did_not_leave_fails_the_image_stage_naming_it(
     assert publisher.synced == []
 
 
+@pytest.mark.processes
 def test_push_before_build_is_an_image_error(repo, upstream_registry, tmp_path):
     publisher = _publisher(repo, _settings(upstream_registry, None))
     service, _ = _cart(repo)
@@ -379,6 +384,7 @@ def test_push_before_build_is_an_image_error(repo, upstream_registry, tmp_path):
         anyio.run(publisher.push, service, tmp_path / "push.log")
 
 
+@pytest.mark.processes
 def test_an_unbound_publisher_says_it_needs_the_engine(repo, upstream_registry, tmp_path):
     service, toolchain = _cart(repo)
 
@@ -388,6 +394,7 @@ def test_an_unbound_publisher_says_it_needs_the_engine(repo, upstream_registry, 
         anyio.run(publisher.build, service, toolchain, tmp_path / "image.log")
 
 
+@pytest.mark.processes
 def test_lookup_finds_what_an_earlier_run_shipped_and_tags_it_for_this_commit(
     repo, upstream_registry, bases, tmp_path
 ):
@@ -406,3 +413,4 @@ def test_lookup_finds_what_an_earlier_run_shipped_and_tags_it_for_this_commit(
     assert found.digest == shipped.digest
     with upstream_registry.client() as client:
         assert client.head_manifest("commerce/cart", "0123456789ab") == shipped.digest
+

@@ -536,6 +536,7 @@ class _Images:
         return ImageRecord(ref=ref, digest=PUSHED, input_digest=INPUTS, tags=("abc123",))
 
 
+@pytest.mark.processes
 def test_release_runs_every_stage_then_records_the_image_in_one_gitops_commit(
     tmp_path, release_repo
 ):
@@ -581,6 +582,7 @@ def test_release_runs_every_stage_then_records_the_image_in_one_gitops_commit(
     assert report["gitops"]["commit"] == _git(bare, "rev-parse", "main").strip()
 
 
+@pytest.mark.processes
 def test_a_release_whose_check_fails_pushes_nothing_and_commits_nothing(tmp_path, release_repo):
     from pipelines.gitops.git import GitOpsRemote
     from pipelines.gitops.release import ReleaseWriter
@@ -673,6 +675,7 @@ def _release_to(bare: Path, tmp_path: Path, digest: str) -> None:
     write_back(str(bare), [update], options=options)
 
 
+@pytest.mark.processes
 def test_promote_copies_the_digest_to_the_other_environment_in_one_commit(tmp_path, release_repo):
     _, bare = release_repo
     _release_to(bare, tmp_path, PUSHED)
@@ -693,6 +696,7 @@ def test_promote_copies_the_digest_to_the_other_environment_in_one_commit(tmp_pa
     assert PUSHED in _git(bare, "show", "main:argocd/envs/prod/go-svc.yaml")
 
 
+@pytest.mark.processes
 def test_rollback_restores_the_previous_digest_from_history(tmp_path, release_repo):
     _, bare = release_repo
     older = "sha256:" + "1" * 64

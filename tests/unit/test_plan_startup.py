@@ -11,6 +11,8 @@ import pytest
 
 from pipelines.cli import SUBCOMMANDS, build_parser, command_in
 
+pytestmark = pytest.mark.processes
+
 HEAVY = ("pydantic", "httpx", "rich", "anyio", "git", "yaml")
 
 

@@ -19,6 +19,8 @@ from pipelines.results import Status
 from pipelines.scheduler import RunOptions, run_services
 from pipelines.steps import CacheMount, ReportFile, Stage, Step
 
+pytestmark = pytest.mark.processes
+
 PY = sys.executable
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from test_scheduler import py, run, stage_of
 
 from pipelines.images.publisher import ImageRecord
 from pipelines.images.recipe import ImageError
 from pipelines.results import Status
 from pipelines.steps import Stage
+
+pytestmark = pytest.mark.processes
 
 DIGEST = "sha256:" + "d" * 64
 INPUTS = "sha256:" + "1" * 64
