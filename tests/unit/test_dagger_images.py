@@ -414,3 +414,22 @@ def test_lookup_finds_what_an_earlier_run_shipped_and_tags_it_for_this_commit(
     with upstream_registry.client() as client:
         assert client.head_manifest("commerce/cart", "0123456789ab") == shipped.digest
 
+
+@pytest.mark.processes
+def test_the_dagger_engine_finds_what_the_local_engine_shipped_with_an_offline_database(
+    repo, upstream_registry, bases, tmp_path
+):
+    # One registry cache for every runner: the database changes how SCA scans, not the image.
+    from pipelines.toolchains.base import ToolchainOptions
+
+    settings = _settings(upstream_registry, None)
+    service, toolchain = _cart(repo)
+    with LocalPublisher(settings, repo, ToolchainOptions(offline_vulndb=True)) as local:
+        local.build_sync(service, toolchain, tmp_path / "first.log")
+        shipped = local.push_sync(service, tmp_path / "first.log")
+    publisher = _publisher(repo, settings)
+
+    with publisher:
+        found = anyio.run(publisher.lookup, service, toolchain, tmp_path / "image.log")
+
+    assert found is not None and found.digest == shipped.digest
