@@ -12,15 +12,16 @@ from pipelines.settings import Settings
 
 
 def tool_table(env: Mapping[str, str]) -> list[tuple[str, str, str | None, str]]:
-    """(language, tool, path or None, install hint) for every tool a toolchain declares."""
+    """(part, tool, path or None, install hint) for every tool a stage runs: the SCA scanners
+    once (every language runs them), then each toolchain's own."""
+    from pipelines.sca.steps import INSTALL_HINTS as SCA_HINTS
     from pipelines.toolchains import REGISTRY, get_toolchain
 
-    rows = []
+    wanted = [("sca", tool, hint) for tool, hint in sorted(SCA_HINTS.items())]
     for language in REGISTRY:
-        toolchain = get_toolchain(language)
-        for tool, hint in sorted(toolchain.install_hints.items()):
-            rows.append((language, tool, shutil.which(tool, path=env.get("PATH")), hint))
-    return rows
+        hints = get_toolchain(language).install_hints
+        wanted += [(language, t, h) for t, h in sorted(hints.items()) if t not in SCA_HINTS]
+    return [(part, tool, shutil.which(tool, path=env.get("PATH")), h) for part, tool, h in wanted]
 
 
 def release_tools(env: Mapping[str, str]) -> list[tuple[str, str, str | None, str]]:

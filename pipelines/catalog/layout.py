@@ -15,11 +15,16 @@ LOCKFILES: Mapping[str, tuple[str, ...]] = {
     "go": ("go.mod",),
     "java": ("pom.xml",),
     "kotlin": ("pom.xml",),
-    "python": ("uv.lock", "requirements.txt"),
+    "python": ("requirements.txt",),
     "node": ("package-lock.json",),
     "typescript": ("package-lock.json",),
     "rust": ("Cargo.lock",),
     "dotnet": ("packages.lock.json",),
+}
+#: How to make the lockfile a language's toolchain builds from, where it is not obvious.
+LOCKFILE_HINTS: Mapping[str, str] = {
+    "python": "the python toolchain installs requirements.txt with --no-deps; from a uv "
+    "project, export it: `uv export --frozen --no-hashes --no-dev -o requirements.txt`",
 }
 
 
@@ -49,5 +54,6 @@ def find_lockfile(language: str, folder: Path, root: Path, shown: str) -> str:
             "language",
             f"a {language} service needs a lockfile ({' or '.join(candidates)}) "
             f"in {display(folder, root)}/",
+            hint=LOCKFILE_HINTS.get(language),
         )
     return lockfile

@@ -9,13 +9,11 @@ pick up a dependency version the lockfile does not name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, ROOT, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainOptions
+from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -39,7 +37,7 @@ BUILD_OUTPUTS = (f"**/bin/{CONFIGURATION}",)
 #: One JUnit file per test assembly ({assembly} is the logger's token, not an engine placeholder).
 JUNIT_GLOB = f"{REPORT_DIR}/junit/*.xml"
 
-INSTALL_HINTS: dict[str, str] = {
+INSTALL_HINTS: Mapping[str, str] = {
     "dotnet": "no .NET SDK here: run .NET services with `--engine dagger` (image "
     f"{IMAGE}), or install the .NET 8 SDK (Microsoft's apt package dotnet-sdk-8.0)",
 }
@@ -58,20 +56,15 @@ TARGET_FRAMEWORK = "net8.0"
 
 
 @dataclass(frozen=True)
-class DotnetToolchain:
+class DotnetToolchain(ToolchainBase):
     language: str = "dotnet"
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
-    )
     image: str = IMAGE
+    tools: ClassVar[Mapping[str, str]] = INSTALL_HINTS
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
-        if stage.value in overrides:
-            argv = tuple(overrides[stage.value])
-            return (self._step(stage, f"{stage.value} (service command)", argv, BUILD_OUTPUTS),)
+    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
+        return (self._step(stage, command_name(stage), argv),)
+
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
             return (
                 self._step(stage, "dotnet restore", ("dotnet", "restore", "--locked-mode")),
@@ -95,8 +88,10 @@ class DotnetToolchain:
                 junit_logger(service),
             )
             return (self._step(stage, "dotnet test", argv),)
-        argv = ("dotnet", "format", "--verify-no-changes", "--no-restore", "--severity", "warn")
-        return (self._step(stage, "dotnet format", argv),)
+        if stage is Stage.LINT:
+            lint = ("dotnet", "format", "--verify-no-changes", "--no-restore", "--severity", "warn")
+            return (self._step(stage, "dotnet format", lint),)
+        return ()
 
     def runtime(self, service: Service) -> Runtime:
         """The Release build of the project whose assembly is named after the service."""

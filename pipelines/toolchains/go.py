@@ -8,16 +8,14 @@ the diff and exits 1 when there is one (Go 1.22 and later), which is exactly the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime
+from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
-    from pipelines.toolchains.base import ToolchainOptions
 
 GO_IMAGE = "golang:1.26.8-bookworm"
 GO_TEST_REPORT = f"{REPORT_DIR}/go-test.json"
@@ -35,48 +33,31 @@ def binary_path(service: Service) -> str:
 
 
 @dataclass(frozen=True)
-class GoToolchain:
+class GoToolchain(ToolchainBase):
     language: str = "go"
     image: str = GO_IMAGE
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {
-            "go": "install Go 1.26 from https://go.dev/dl/ (or the golang-go package)",
-            "gofmt": "ships with Go: put $(go env GOROOT)/bin on PATH",
-        }
-    )
+    tools: ClassVar[Mapping[str, str]] = {
+        "go": "install Go 1.26 from https://go.dev/dl/ (or the golang-go package)",
+        "gofmt": "ships with Go: put $(go env GOROOT)/bin on PATH",
+    }
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        override = service.spec.commands.get(stage.value)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
-            argv = override or (
-                "go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary_path(service), ".",
-            )  # fmt: skip
-            return (
-                self._step(
-                    stage, "go build", argv, CGO_ENABLED="0", outputs=(binary_path(service),)
-                ),
-            )
+            argv = ("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary_path(service), ".")
+            return (self._step(stage, "go build", argv, outputs=(binary_path(service),)),)
         if stage is Stage.TEST:
-            if override:
-                return (self._step(stage, "go test (service command)", override),)
             step = self._step(stage, "go test", ("go", "test", "-json", "./..."))
-            return (
-                replace(
-                    step,
-                    stdout_to=GO_TEST_REPORT,
-                    reports=(ReportFile("go-test-json", GO_TEST_REPORT),),
-                ),
-            )
+            report = ReportFile("go-test-json", GO_TEST_REPORT)
+            return (replace(step, stdout_to=GO_TEST_REPORT, reports=(report,)),)
         if stage is Stage.LINT:
-            if override:
-                return (self._step(stage, "lint (service command)", override),)
             return (
                 self._step(stage, "go vet", ("go", "vet", "./...")),
                 self._step(stage, "gofmt", ("gofmt", "-d", "-e", ".")),
             )
         return ()
+
+    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
+        return (self._step(stage, command_name(stage), argv),)
 
     def runtime(self, service: Service) -> Runtime:
         """The build's static binary is the whole runtime: CGO_ENABLED=0 needs no libc."""
@@ -89,14 +70,15 @@ class GoToolchain:
         name: str,
         argv: tuple[str, ...],
         outputs: tuple[str, ...] = (),
-        **env: str,
     ) -> Step:
+        """A step in the Go image; builds are static (CGO_ENABLED=0: the base has no libc)."""
+        env = {**ENV, "CGO_ENABLED": "0"} if stage is Stage.BUILD else ENV
         return Step(
             stage=stage,
             name=name,
             image=self.image,
             argv=tuple(argv),
-            env={**ENV, **env},
+            env=dict(env),
             caches=CACHES,
             outputs=outputs,
         )

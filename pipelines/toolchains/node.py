@@ -13,13 +13,11 @@ TypeScript): stages of a service run in order, in the same folder.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainOptions
+from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -39,7 +37,7 @@ ENV: Mapping[str, str] = {
 
 JUNIT = f"{REPORT_DIR}/junit.xml"
 
-INSTALL_HINTS: dict[str, str] = {
+INSTALL_HINTS: Mapping[str, str] = {
     "node": "apt-get install nodejs npm (Node 20, as in the builder image)",
     "npm": "apt-get install npm",
     "npx": "apt-get install npm",
@@ -70,7 +68,7 @@ ESLINT = npx("eslint", "--max-warnings=0", ".")
 
 
 @dataclass(frozen=True)
-class NodeToolchain:
+class NodeToolchain(ToolchainBase):
     language: str
     #: (step name, argv) of each stage, in order.
     build: tuple[tuple[str, tuple[str, ...]], ...]
@@ -80,26 +78,22 @@ class NodeToolchain:
     outputs: tuple[str, ...]
     #: The script `node` runs, relative to the service folder (package.json "main" by convention).
     entry: str
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
-    )
     image: str = IMAGE
+    tools: ClassVar[Mapping[str, str]] = INSTALL_HINTS
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
-        if stage.value in overrides:
-            argv = tuple(overrides[stage.value])
-            outputs = self.outputs if stage is Stage.BUILD else ()
-            return (self._step(stage, f"{stage.value} (service command)", argv, outputs),)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
             *first, (name, argv) = self.build
             steps = [self._step(stage, n, a) for n, a in first]
             return (*steps, self._step(stage, name, argv, self.outputs))
         if stage is Stage.TEST:
             return (self._step(stage, "node --test", self.test),)
-        return tuple(self._step(stage, name, argv) for name, argv in self.lint)
+        if stage is Stage.LINT:
+            return tuple(self._step(stage, name, argv) for name, argv in self.lint)
+        return ()
+
+    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
+        return (self._step(stage, command_name(stage), argv),)
 
     def runtime(self, service: Service) -> Runtime:
         """`node <entry>` over the entry's top folder, package.json and the installed modules.

@@ -7,16 +7,14 @@ would quietly re-resolve it must fail instead.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime
+from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
-    from pipelines.toolchains.base import ToolchainOptions
 
 RUST_IMAGE = "rust:1.95.0-bookworm"
 CARGO_TEST_REPORT = f"{REPORT_DIR}/cargo-test.txt"
@@ -27,6 +25,7 @@ CACHES = (CacheMount("cargo-registry", "/usr/local/cargo/registry", env="CARGO_H
 ENV: Mapping[str, str] = {"CARGO_TERM_COLOR": "never", "CARGO_INCREMENTAL": "0"}
 #: The image is built with rustup's minimal profile, which leaves the linters out.
 LINT_SETUP = (("rustup", "component", "add", "clippy", "rustfmt"),)
+COMPONENTS_SCRIPT = "scripts/tools.d/12-rust-components.sh"
 
 
 def binary_path(service: Service) -> str:
@@ -34,28 +33,21 @@ def binary_path(service: Service) -> str:
 
 
 @dataclass(frozen=True)
-class RustToolchain:
+class RustToolchain(ToolchainBase):
     language: str = "rust"
     image: str = RUST_IMAGE
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {
-            "cargo": "install Rust with rustup (https://rustup.rs)",
-            "cargo-clippy": "rustup component add clippy (scripts/tools.d/12-rust-components.sh)",
-            "cargo-fmt": "rustup component add rustfmt (scripts/tools.d/12-rust-components.sh)",
-            "rustfmt": "rustup component add rustfmt (scripts/tools.d/12-rust-components.sh)",
-        }
-    )
+    tools: ClassVar[Mapping[str, str]] = {
+        "cargo": "install Rust with rustup (https://rustup.rs)",
+        "cargo-clippy": f"rustup component add clippy ({COMPONENTS_SCRIPT})",
+        "cargo-fmt": f"rustup component add rustfmt ({COMPONENTS_SCRIPT})",
+        "rustfmt": f"rustup component add rustfmt ({COMPONENTS_SCRIPT})",
+    }
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        override = service.spec.commands.get(stage.value)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
-            argv = override or ("cargo", "build", "--release", "--locked", "--bin", service.name)
+            argv = ("cargo", "build", "--release", "--locked", "--bin", service.name)
             return (self._step(stage, "cargo build", argv, outputs=(binary_path(service),)),)
         if stage is Stage.TEST:
-            if override:
-                return (self._step(stage, "cargo test (service command)", override),)
             # libtest prints results on stdout and cargo its progress on stderr: keep stdout.
             return (
                 self._step(
@@ -67,8 +59,6 @@ class RustToolchain:
                 ),
             )
         if stage is Stage.LINT:
-            if override:
-                return (self._step(stage, "lint (service command)", override),)
             clippy = ("cargo", "clippy", "--locked", "--all-targets", "--", "-D", "warnings")
             return (
                 self._step(stage, "cargo clippy", clippy, tools=("cargo-clippy",)),
@@ -77,6 +67,9 @@ class RustToolchain:
                 ),
             )
         return ()
+
+    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
+        return (self._step(stage, command_name(stage), argv),)
 
     def runtime(self, service: Service) -> Runtime:
         """The release binary alone; it links glibc dynamically, so the base must provide it."""

@@ -81,8 +81,16 @@ def test_service_commands_override_test_and_lint(make_service: Callable[..., Pat
     (test,) = steps(svc, Stage.TEST)
     (lint,) = steps(svc, Stage.LINT)
     assert test.argv == ("go", "test", "-race", "./...")
-    assert test.reports == ()  # a custom command promises no report format
+    # The report is kept, read when the command writes it (`go test -json ...` does).
+    assert test.stdout_to == ".commerce-ci/go-test.json"
     assert lint.argv == ("golangci-lint", "run")
+
+
+def test_a_build_override_stays_static(make_service: Callable[..., Path]) -> None:
+    text = OVERRIDE + "  build: [go, build, -o, bin/cart, ./cmd/cart]\n"
+    (build,) = steps(service(make_service, text), Stage.BUILD)
+    assert build.env["CGO_ENABLED"] == "0"
+    assert build.outputs == ("bin/cart",)
 
 
 def test_sca_scans_go_mod_offline_when_asked(make_service: Callable[..., Path]) -> None:
