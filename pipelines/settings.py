@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.engines import REGISTRY as ENGINES
 from pipelines.errors import ConfigError
 
 CONFIG_FILE = "commerce-ci.toml"
+#: The gate's severities, lowest first (pipelines.sca.gate.Severity).
 SEVERITY_CHOICES = ("low", "medium", "high", "critical")
-ENGINE_CHOICES = ("local", "dagger")
+ENGINE_CHOICES = tuple(ENGINES)
 
 
 def _positive_int(value: str) -> int:

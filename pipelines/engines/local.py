@@ -11,7 +11,8 @@ import contextlib
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,11 @@ from pipelines.steps import ROOT, VULNDB, Step, cache_path
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
-    from pipelines.engines.base import RunContext
+    from pipelines.engines.base import Engine, RunContext
+    from pipelines.images.config import ImageSettings
+    from pipelines.images.local import LocalPublisher
+    from pipelines.settings import Settings
+    from pipelines.supply.stage import Attestor
 
 
 def host_env(env: Mapping[str, str], root: Path) -> dict[str, str]:
@@ -91,6 +96,9 @@ class LocalEngine:
         wanted = (step.program, *step.tools)
         return tuple(dict.fromkeys(t for t in wanted if self.which(t) is None))
 
+    def display(self, step: Step, service: Service, ctx: RunContext) -> str:
+        return processes.command_line(step.resolved(placeholder_values(ctx, step)))
+
     async def run_step(
         self, step: Step, service: Service, ctx: RunContext, log_path: Path
     ) -> StepOutcome:
@@ -124,8 +132,29 @@ class LocalEngine:
             log.write(f"\n# exit code {done.exit_code}\n".encode())
         duration = time.monotonic() - started
         reports = collect_reports(
-            step, service_dir, ctx.report_dir / "artifacts" / service.name / step.stage.value
+            step, service_dir, ctx.artifacts_dir(service.name, step.stage.value)
         )
         return StepOutcome(
             step, done.exit_code, duration, log_path, reports, timed_out=done.timed_out
         )
+
+
+@dataclass(frozen=True)
+class LocalKit:
+    """The local engine's parts: host processes, the daemonless publisher, host cosign/syft."""
+
+    name: str = "local"
+
+    @contextlib.asynccontextmanager
+    async def session(self, ctx: RunContext) -> AsyncIterator[LocalEngine]:
+        yield LocalEngine(ctx.env)
+
+    def publisher(self, image: ImageSettings, engine: Engine, ctx: RunContext) -> LocalPublisher:
+        from pipelines.images.local import LocalPublisher
+
+        return LocalPublisher(image, ctx.root, cache_dir=ctx.cache_dir, env=ctx.env)
+
+    def attestor(self, image: ImageSettings, settings: Settings, ctx: RunContext) -> Attestor:
+        from pipelines.supply.cli import attestor_for
+
+        return attestor_for(settings, image, ctx)

@@ -8,10 +8,12 @@ argv, a log line or a report: providers hand them to the registry client only.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.catalog import Service
 from pipelines.errors import ConfigError
@@ -24,6 +26,9 @@ from pipelines.registry.auth import (
 )
 from pipelines.registry.client import RetryPolicy
 from pipelines.source import git_query
+
+if TYPE_CHECKING:
+    from pipelines.settings import Settings
 
 BASE_PREFIX = "commerce-ci/base"
 BASE_TAG = "bookworm"
@@ -91,6 +96,14 @@ class ImageSettings:
 
     def repository(self, service: Service) -> str:
         return self.target.repository(service.spec.image.repository)
+
+    def credentials_at(self, registry: str) -> CredentialProvider | None:
+        """The login for `registry`: the target's, the mirror's, else the bases'."""
+        if registry == self.target.registry:
+            return self.credentials
+        if registry == self.mirror:
+            return self.mirror_credentials
+        return self.base_credentials
 
     def tags(self) -> tuple[str, ...]:
         return (self.commit_tag, *((f"v{self.version}",) if self.version else ()))
@@ -163,3 +176,72 @@ def commit_meta(
         created=datetime.fromtimestamp(int(when), UTC),
     )
     return meta, short
+
+
+# --- from the run's settings (pipelines.settings) ---------------------------------------------
+
+
+def target_from(settings: Settings) -> RegistryTarget | None:
+    """The target registry setting, parsed (None when unset)."""
+    value = settings.registry
+    if value is None:
+        return None
+    return RegistryTarget.parse(value, settings.source("registry"), "registry")
+
+
+def _bases_target(settings: Settings) -> RegistryTarget | None:
+    if settings.base_registry is None:
+        return None
+    origin = settings.source("base_registry")
+    bases = RegistryTarget.parse(settings.base_registry, origin, "base_registry")
+    return bases if bases.prefix else RegistryTarget(bases.registry, BASE_PREFIX)
+
+
+def _mirror(settings: Settings) -> str | None:
+    if settings.base_mirror is None:
+        return None
+    origin = settings.source("base_mirror")
+    mirror = RegistryTarget.parse(settings.base_mirror, origin, "base_mirror")
+    if mirror.prefix:
+        raise ConfigError(origin, "base_mirror", "a mirror is HOST[:PORT], without a prefix")
+    return mirror.registry
+
+
+def image_settings(
+    settings: Settings,
+    env: Mapping[str, str],
+    root: Path,
+    target: RegistryTarget,
+    version: str | None = None,
+) -> ImageSettings:
+    """The image settings of a run: labels from HEAD, bases, mirror, credentials from `env`."""
+    meta, short = commit_meta(root, version, settings.source_url, env)
+    bases, mirror = _bases_target(settings), _mirror(settings)
+    return ImageSettings(
+        target=target,
+        meta=meta,
+        commit_tag=short,
+        version=version,
+        bases=bases,
+        mirror=mirror,
+        credentials=credentials_for(target.registry, env),
+        base_credentials=credentials_for((bases or target).registry, env),
+        mirror_credentials=(
+            credentials_for(mirror, env, MIRROR_USERNAME, MIRROR_PASSWORD) if mirror else None
+        ),
+    )
+
+
+@contextmanager
+def embedded_target(
+    settings: Settings, env: Mapping[str, str], log: Callable[[str], None]
+) -> Iterator[RegistryTarget]:
+    """The configured registry, or the embedded one started for the length of the block."""
+    target = target_from(settings)
+    if target is not None:
+        yield target
+        return
+    from pipelines.registry.server import embedded_registry
+
+    with embedded_registry(settings.cache_dir / "registry", env, log=log) as address:
+        yield RegistryTarget(address)

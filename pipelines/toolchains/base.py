@@ -1,11 +1,12 @@
 """The Toolchain protocol, and the prologue every toolchain shares (written once, here).
 
 A toolchain subclasses `ToolchainBase` and writes only what is its own:
+- `image`, `env`, `caches`: what its Steps share (`step()` makes one with them);
 - `defaults(service, stage)`: its Steps of build, test and lint;
-- `command(service, stage, argv)`: the Steps that run a service's own `commands.<stage>`
-  (service.yaml) in its image, env and caches, usually one;
 - `runtime(service)`: how the built service runs;
-- `tools`: the host programs its Steps run, with how to install each.
+- `tools`: the host programs its Steps run, with how to install each;
+- where it needs to, `step()` (what a stage's Steps share: Go builds static) and `command()`
+  (how a service's own `commands.<stage>` runs: Python normalises a build's output).
 Then one line in `pipelines.toolchains.REGISTRY` makes it a language.
 
 What `ToolchainBase.steps` adds, the same for every language:
@@ -24,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
 from pipelines.sca.steps import sca_steps
-from pipelines.steps import ReportFile, Stage, Step
+from pipelines.steps import CacheMount, ReportFile, Stage, Step
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -68,12 +69,24 @@ class ToolchainBase:
 
     #: The host programs the toolchain's own Steps run, each with how to install it.
     tools: ClassVar[Mapping[str, str]] = {}
+    #: The builder image (for the Dagger engine) every Step of the toolchain runs in.
+    image: str
+    #: The environment and cache mounts its Steps share.
+    env: ClassVar[Mapping[str, str]] = {}
+    caches: ClassVar[tuple[CacheMount, ...]] = ()
 
     def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         raise NotImplementedError
 
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """A Step in the toolchain's image, env and caches; `fields` sets (or replaces) the
+        rest. A toolchain overrides this for what all of its Steps of a stage share."""
+        shared = {"image": self.image, "env": dict(self.env), "caches": self.caches}
+        return Step(stage=stage, name=name, argv=tuple(argv), **{**shared, **fields})
+
     def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
-        raise NotImplementedError
+        """A service's own `commands.<stage>`: one Step in the toolchain's image."""
+        return (self.step(stage, command_name(stage), argv),)
 
     @property
     def install_hints(self) -> Mapping[str, str]:

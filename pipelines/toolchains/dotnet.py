@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipelines.steps import REPORT_DIR, ROOT, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -59,20 +59,19 @@ TARGET_FRAMEWORK = "net8.0"
 class DotnetToolchain(ToolchainBase):
     language: str = "dotnet"
     image: str = IMAGE
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = (NUGET_CACHE,)
     tools: ClassVar[Mapping[str, str]] = INSTALL_HINTS
-
-    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
-        return (self._step(stage, command_name(stage), argv),)
 
     def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
             return (
-                self._step(stage, "dotnet restore", ("dotnet", "restore", "--locked-mode")),
-                self._step(
+                self.step(stage, "dotnet restore", ("dotnet", "restore", "--locked-mode")),
+                self.step(
                     stage,
                     "dotnet build",
                     ("dotnet", "build", "--no-restore", "--configuration", CONFIGURATION),
-                    BUILD_OUTPUTS,
+                    outputs=BUILD_OUTPUTS,
                 ),
             )
         if stage is Stage.TEST:
@@ -87,10 +86,10 @@ class DotnetToolchain(ToolchainBase):
                 "--logger",
                 junit_logger(service),
             )
-            return (self._step(stage, "dotnet test", argv),)
+            return (self.step(stage, "dotnet test", argv),)
         if stage is Stage.LINT:
             lint = ("dotnet", "format", "--verify-no-changes", "--no-restore", "--severity", "warn")
-            return (self._step(stage, "dotnet format", lint),)
+            return (self.step(stage, "dotnet format", lint),)
         return ()
 
     def runtime(self, service: Service) -> Runtime:
@@ -103,19 +102,11 @@ class DotnetToolchain(ToolchainBase):
             env=(("DOTNET_CLI_TELEMETRY_OPTOUT", "1"),),
         )
 
-    def _step(
-        self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()
-    ) -> Step:
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=argv,
-            env=ENV,
-            caches=(NUGET_CACHE,),
-            outputs=outputs if stage is Stage.BUILD else (),
-            reports=(ReportFile("junit", JUNIT_GLOB),) if stage is Stage.TEST else (),
-        )
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """A test step writes one JUnit file per test assembly."""
+        if stage is Stage.TEST:
+            fields.setdefault("reports", (ReportFile("junit", JUNIT_GLOB),))
+        return super().step(stage, name, argv, **fields)
 
 
 DOTNET = DotnetToolchain()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -36,6 +36,8 @@ def binary_path(service: Service) -> str:
 class GoToolchain(ToolchainBase):
     language: str = "go"
     image: str = GO_IMAGE
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = CACHES
     tools: ClassVar[Mapping[str, str]] = {
         "go": "install Go 1.26 from https://go.dev/dl/ (or the golang-go package)",
         "gofmt": "ships with Go: put $(go env GOROOT)/bin on PATH",
@@ -44,44 +46,27 @@ class GoToolchain(ToolchainBase):
     def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
             argv = ("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary_path(service), ".")
-            return (self._step(stage, "go build", argv, outputs=(binary_path(service),)),)
+            return (self.step(stage, "go build", argv, outputs=(binary_path(service),)),)
         if stage is Stage.TEST:
-            step = self._step(stage, "go test", ("go", "test", "-json", "./..."))
             report = ReportFile("go-test-json", GO_TEST_REPORT)
-            return (replace(step, stdout_to=GO_TEST_REPORT, reports=(report,)),)
+            argv = ("go", "test", "-json", "./...")
+            return (self.step(stage, "go test", argv, stdout_to=GO_TEST_REPORT, reports=(report,)),)
         if stage is Stage.LINT:
             return (
-                self._step(stage, "go vet", ("go", "vet", "./...")),
-                self._step(stage, "gofmt", ("gofmt", "-d", "-e", ".")),
+                self.step(stage, "go vet", ("go", "vet", "./...")),
+                self.step(stage, "gofmt", ("gofmt", "-d", "-e", ".")),
             )
         return ()
 
-    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
-        return (self._step(stage, command_name(stage), argv),)
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """Builds are static (CGO_ENABLED=0: the runtime base has no libc), overrides too."""
+        step = super().step(stage, name, argv, **fields)
+        return replace(step, env={**step.env, "CGO_ENABLED": "0"}) if stage is Stage.BUILD else step
 
     def runtime(self, service: Service) -> Runtime:
         """The build's static binary is the whole runtime: CGO_ENABLED=0 needs no libc."""
         binary = binary_path(service)
         return Runtime("static", (binary,), (binary,))
-
-    def _step(
-        self,
-        stage: Stage,
-        name: str,
-        argv: tuple[str, ...],
-        outputs: tuple[str, ...] = (),
-    ) -> Step:
-        """A step in the Go image; builds are static (CGO_ENABLED=0: the base has no libc)."""
-        env = {**ENV, "CGO_ENABLED": "0"} if stage is Stage.BUILD else ENV
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=tuple(argv),
-            env=dict(env),
-            caches=CACHES,
-            outputs=outputs,
-        )
 
 
 GO = GoToolchain()

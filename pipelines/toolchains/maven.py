@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step, cache_path
-from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -94,20 +94,21 @@ class MavenToolchain(ToolchainBase):
     #: The lint stage's steps, in order.
     lint: tuple[LintStep, ...]
     image: str = IMAGE
+    caches: ClassVar[tuple[CacheMount, ...]] = (REPOSITORY_CACHE,)
     tools: ClassVar[Mapping[str, str]] = INSTALL_HINTS
 
     def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
-            return (self._step(stage, "mvn package", mvn("-DskipTests", "package")),)
+            return (self.step(stage, "mvn package", mvn("-DskipTests", "package")),)
         if stage is Stage.TEST:
-            return (self._step(stage, "mvn test", mvn("test")),)
+            return (self.step(stage, "mvn test", mvn("test")),)
         if stage is Stage.LINT:
-            return tuple(self._step(stage, n, argv, reports) for n, argv, reports in self.lint)
+            return tuple(self.step(stage, n, argv, reports=r) for n, argv, r in self.lint)
         return ()
 
     def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
         """The service's command; a `mvn ...` one shares the run's repository cache."""
-        return (self._step(stage, command_name(stage), with_repository_cache(argv)),)
+        return super().command(service, stage, with_repository_cache(argv))
 
     def runtime(self, service: Service) -> Runtime:
         """`java -jar target/<name>.jar`, its runtime classpath in `target/lib`.
@@ -123,25 +124,15 @@ class MavenToolchain(ToolchainBase):
             base="jre", files=(jar, f"{RUNTIME_LIB_DIR}/*.jar"), command=("java", "-jar", jar)
         )
 
-    def _step(
-        self,
-        stage: Stage,
-        name: str,
-        argv: tuple[str, ...],
-        reports: tuple[ReportFile, ...] = (),
-    ) -> Step:
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """mvn needs java; a build declares the jars, a test what surefire writes."""
+        if stage is Stage.BUILD:
+            fields.setdefault("outputs", BUILD_OUTPUTS)
         if stage is Stage.TEST:
-            reports = (*reports, SUREFIRE_REPORTS)
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=argv,
-            caches=(REPOSITORY_CACHE,),
-            outputs=BUILD_OUTPUTS if stage is Stage.BUILD else (),
-            reports=reports,
-            tools=("java",) if argv[0] == "mvn" else (),
-        )
+            fields["reports"] = (*fields.get("reports", ()), SUREFIRE_REPORTS)
+        if argv[0] == "mvn":
+            fields.setdefault("tools", ("java",))
+        return super().step(stage, name, argv, **fields)
 
 
 JAVA = MavenToolchain(language="java", lint=checkstyle_lint())

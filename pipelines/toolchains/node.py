@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -79,21 +79,29 @@ class NodeToolchain(ToolchainBase):
     #: The script `node` runs, relative to the service folder (package.json "main" by convention).
     entry: str
     image: str = IMAGE
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = (NPM_CACHE,)
     tools: ClassVar[Mapping[str, str]] = INSTALL_HINTS
 
     def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
+            # The last build step declares the outputs, once they all exist.
             *first, (name, argv) = self.build
-            steps = [self._step(stage, n, a) for n, a in first]
-            return (*steps, self._step(stage, name, argv, self.outputs))
+            steps = [self.step(stage, n, a) for n, a in first]
+            return (*steps, self.step(stage, name, argv, outputs=self.outputs))
         if stage is Stage.TEST:
-            return (self._step(stage, "node --test", self.test),)
+            return (self.step(stage, "node --test", self.test),)
         if stage is Stage.LINT:
-            return tuple(self._step(stage, name, argv) for name, argv in self.lint)
+            return tuple(self.step(stage, name, argv) for name, argv in self.lint)
         return ()
 
-    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
-        return (self._step(stage, command_name(stage), argv),)
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """npm and npx need node itself; a test step writes JUnit."""
+        if stage is Stage.TEST:
+            fields.setdefault("reports", (ReportFile("junit", JUNIT),))
+        if argv[0] in ("npm", "npx"):
+            fields.setdefault("tools", ("node",))
+        return super().step(stage, name, argv, **fields)
 
     def runtime(self, service: Service) -> Runtime:
         """`node <entry>` over the entry's top folder, package.json and the installed modules.
@@ -112,22 +120,6 @@ class NodeToolchain(ToolchainBase):
             assets=(("proto", "proto"),),
             image_env=(("PROTO_DIR", "/app/proto"),),
             npm_lockfile="package-lock.json",
-        )
-
-    def _step(
-        self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()
-    ) -> Step:
-        """One step; the last build step declares the outputs, once they all exist."""
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=argv,
-            env=ENV,
-            caches=(NPM_CACHE,),
-            outputs=outputs,
-            reports=(ReportFile("junit", JUNIT),) if stage is Stage.TEST else (),
-            tools=("node",) if argv[0] in ("npm", "npx") else (),
         )
 
 

@@ -62,6 +62,8 @@ def python_package(service_name: str) -> str:
 class PythonToolchain(ToolchainBase):
     language: str = "python"
     image: str = PYTHON_IMAGE
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = CACHES
     tools: ClassVar[Mapping[str, str]] = {
         "python": "install Python 3.11 with pip (python3 -m ensurepip)",
         "ruff": "run scripts/tools.d/13-python-lint.sh (installs ruff into .tools/ruff)",
@@ -72,8 +74,8 @@ class PythonToolchain(ToolchainBase):
             locked = (*_PIP_TARGET, ARTIFACT_DIR, "-r", RUNTIME_REQUIREMENTS)
             own = (*_PIP_TARGET, ARTIFACT_DIR, ".")
             return (
-                self._step(stage, "pip install (locked dependencies)", locked),
-                self._step(stage, "pip install (service)", own, ARTIFACT_DIR),
+                self.step(stage, "pip install (locked dependencies)", locked),
+                self.step(stage, "pip install (service)", own, outputs=(ARTIFACT_DIR,)),
                 self._normalise(),
             )
         if stage is Stage.TEST:
@@ -89,36 +91,37 @@ class PythonToolchain(ToolchainBase):
         """The service's command; after a build, the artifact is normalised all the same (the
         image is reproducible whoever built it)."""
         if stage is Stage.BUILD:
-            return (self._step(stage, command_name(stage), argv, ARTIFACT_DIR), self._normalise())
-        return (self._step(stage, command_name(stage), argv),)
+            command = self.step(stage, command_name(stage), argv, outputs=(ARTIFACT_DIR,))
+            return (command, self._normalise())
+        return super().command(service, stage, argv)
 
     def _tests(self) -> tuple[Step, ...]:
         """Test tools into their own folder, then pytest with them on the path and JUnit out."""
         requirements = ("-r", RUNTIME_REQUIREMENTS, "-r", DEV_REQUIREMENTS)
         pytest = ("python", "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={JUNIT_REPORT}")
         return (
-            self._step(
+            self.step(
                 Stage.TEST,
                 "pip install (test dependencies)",
                 (*_PIP_TARGET, TEST_DEPS_DIR, *requirements),
             ),
-            Step(
-                stage=Stage.TEST,
-                name="pytest",
-                image=self.image,
-                argv=pytest,
+            self.step(
+                Stage.TEST,
+                "pytest",
+                pytest,
                 env={**ENV, "PYTHONPATH": TEST_DEPS_DIR},
+                caches=(),
                 reports=(ReportFile("junit", JUNIT_REPORT),),
             ),
         )
 
     def _normalise(self) -> Step:
-        return self._step(
-            Stage.BUILD,
-            "normalise (no machine paths, no bytecode)",
-            ("python", "-c", NORMALISE, ARTIFACT_DIR),
-            ARTIFACT_DIR,
-        )
+        argv = ("python", "-c", NORMALISE, ARTIFACT_DIR)
+        name = "normalise (no machine paths, no bytecode)"
+        return self.step(Stage.BUILD, name, argv, outputs=(ARTIFACT_DIR,))
+
+    def _lint(self, name: str, argv: tuple[str, ...]) -> Step:
+        return self.step(Stage.LINT, name, argv, caches=(), setup=LINT_SETUP)
 
     def runtime(self, service: Service) -> Runtime:
         """The artifact folder on PYTHONPATH, running the service's package as `-m`.
@@ -133,29 +136,6 @@ class PythonToolchain(ToolchainBase):
             exclude=(_SCRIPTS_DIR,),
             command=("python3", "-m", python_package(service.name)),
             env=(("PYTHONPATH", ARTIFACT_DIR), ("PYTHONUNBUFFERED", "1")),
-        )
-
-    def _step(
-        self, stage: Stage, name: str, argv: tuple[str, ...], output: str | None = None
-    ) -> Step:
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=tuple(argv),
-            env=dict(ENV),
-            caches=CACHES,
-            outputs=(output,) if output else (),
-        )
-
-    def _lint(self, name: str, argv: tuple[str, ...]) -> Step:
-        return Step(
-            stage=Stage.LINT,
-            name=name,
-            image=self.image,
-            argv=argv,
-            env=dict(ENV),
-            setup=LINT_SETUP,
         )
 
 

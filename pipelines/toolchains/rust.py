@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -26,6 +26,9 @@ ENV: Mapping[str, str] = {"CARGO_TERM_COLOR": "never", "CARGO_INCREMENTAL": "0"}
 #: The image is built with rustup's minimal profile, which leaves the linters out.
 LINT_SETUP = (("rustup", "component", "add", "clippy", "rustfmt"),)
 COMPONENTS_SCRIPT = "scripts/tools.d/12-rust-components.sh"
+#: The host programs the lint steps need beyond cargo.
+CLIPPY = ("cargo-clippy",)
+FMT = ("cargo-fmt", "rustfmt")
 
 
 def binary_path(service: Service) -> str:
@@ -36,6 +39,8 @@ def binary_path(service: Service) -> str:
 class RustToolchain(ToolchainBase):
     language: str = "rust"
     image: str = RUST_IMAGE
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = CACHES
     tools: ClassVar[Mapping[str, str]] = {
         "cargo": "install Rust with rustup (https://rustup.rs)",
         "cargo-clippy": f"rustup component add clippy ({COMPONENTS_SCRIPT})",
@@ -46,11 +51,11 @@ class RustToolchain(ToolchainBase):
     def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
             argv = ("cargo", "build", "--release", "--locked", "--bin", service.name)
-            return (self._step(stage, "cargo build", argv, outputs=(binary_path(service),)),)
+            return (self.step(stage, "cargo build", argv, outputs=(binary_path(service),)),)
         if stage is Stage.TEST:
             # libtest prints results on stdout and cargo its progress on stderr: keep stdout.
             return (
-                self._step(
+                self.step(
                     stage,
                     "cargo test",
                     ("cargo", "test", "--locked"),
@@ -61,44 +66,17 @@ class RustToolchain(ToolchainBase):
         if stage is Stage.LINT:
             clippy = ("cargo", "clippy", "--locked", "--all-targets", "--", "-D", "warnings")
             return (
-                self._step(stage, "cargo clippy", clippy, tools=("cargo-clippy",)),
-                self._step(
-                    stage, "cargo fmt", ("cargo", "fmt", "--check"), tools=("cargo-fmt", "rustfmt")
+                self.step(stage, "cargo clippy", clippy, tools=CLIPPY, setup=LINT_SETUP),
+                self.step(
+                    stage, "cargo fmt", ("cargo", "fmt", "--check"), tools=FMT, setup=LINT_SETUP
                 ),
             )
         return ()
-
-    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
-        return (self._step(stage, command_name(stage), argv),)
 
     def runtime(self, service: Service) -> Runtime:
         """The release binary alone; it links glibc dynamically, so the base must provide it."""
         binary = binary_path(service)
         return Runtime("glibc", (binary,), (binary,))
-
-    def _step(
-        self,
-        stage: Stage,
-        name: str,
-        argv: tuple[str, ...],
-        outputs: tuple[str, ...] = (),
-        stdout_to: str | None = None,
-        reports: tuple[ReportFile, ...] = (),
-        tools: tuple[str, ...] = (),
-    ) -> Step:
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=tuple(argv),
-            env=dict(ENV),
-            caches=CACHES,
-            outputs=outputs,
-            stdout_to=stdout_to,
-            reports=reports,
-            tools=tools,
-            setup=LINT_SETUP if tools else (),
-        )
 
 
 RUST = RustToolchain()
