@@ -16,10 +16,10 @@ from typing import Any
 
 from pipelines.engines import REGISTRY as ENGINES
 from pipelines.errors import ConfigError
+from pipelines.severity import NAMES as SEVERITIES
 
 CONFIG_FILE = "commerce-ci.toml"
-#: The gate's severities, lowest first (pipelines.sca.gate.Severity).
-SEVERITY_CHOICES = ("low", "medium", "high", "critical")
+SEVERITY_CHOICES = SEVERITIES
 ENGINE_CHOICES = tuple(ENGINES)
 
 
