@@ -16,10 +16,9 @@ from typing import Any
 
 from pipelines.engines import REGISTRY as ENGINES
 from pipelines.errors import ConfigError
-from pipelines.severity import NAMES as SEVERITIES
+from pipelines.severity import NAMES as SEVERITY_CHOICES
 
 CONFIG_FILE = "commerce-ci.toml"
-SEVERITY_CHOICES = SEVERITIES
 ENGINE_CHOICES = tuple(ENGINES)
 
 
