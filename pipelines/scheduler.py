@@ -161,20 +161,22 @@ class _ServiceRun:
             return None
 
     async def stage(self, stage: Stage, carried: Carried) -> tuple[StageResult, Carried]:
+        """Run `stage` the way its declaration says; return its result and what it hands on."""
         self.sink.emit(events.StageStarted(self.service.name, stage))
-        decl = STAGES[stage]
-        if decl.kind is StageKind.STEPS:
+        if STAGES[stage].kind is StageKind.STEPS:
             return await self._steps(stage), carried
-        clock, log = _Clock(), self.logs(stage)
+        return await self._handled(stage, carried)
+
+    async def _handled(self, stage: Stage, carried: Carried) -> tuple[StageResult, Carried]:
+        """A SERVICE stage: its handler, given what the earlier stages handed on."""
+        clock, log, name = _Clock(), self.logs(stage), self.service.name
         job = Job(stage, self.service, self.toolchain, self.ctx, self.options, log)
         try:
             carried = await SERVICE_HANDLERS[stage](job, carried)
         except CommerceCiError as exc:
             append_line(log, str(exc))
-            return clock.result(
-                job.service.name, stage, Status.FAILED, log_path=log, reason=str(exc)
-            ), carried
-        return clock.result(job.service.name, stage, Status.PASSED, log_path=log), carried
+            return clock.result(name, stage, Status.FAILED, log_path=log, reason=str(exc)), carried
+        return clock.result(name, stage, Status.PASSED, log_path=log), carried
 
     async def _steps(self, stage: Stage) -> StageResult:
         """The toolchain's Steps in order until one fails, then the gate if they write findings."""
