@@ -93,33 +93,30 @@ def check(request: RunRequest) -> None:
         raise ConfigError("--gitops-remote", None, "manifest and commit need a GitOps remote")
 
 
-def run_context(request: RunRequest) -> RunContext:
+def prepare(request: RunRequest) -> tuple[RunContext, RunOptions]:
+    """Where the run reads and writes (and the commit it is at), and how it runs its stages."""
     from pipelines.engines.local import host_env
+    from pipelines.scheduler import RunOptions
     from pipelines.source import head_revision
 
-    settings = request.settings
-    return RunContext(
-        root=request.root,
+    settings, root = request.settings, request.root
+    ctx = RunContext(
+        root=root,
         cache_dir=settings.cache_dir,
         report_dir=settings.report_dir,
         vulndb=settings.vuln_db,
-        env=host_env(request.env, request.root),
+        env=host_env(request.env, root),
         step_timeout_s=settings.step_timeout,
-        revision=head_revision(request.root),
+        revision=head_revision(root),
     )
-
-
-def run_options(request: RunRequest) -> RunOptions:
-    from pipelines.scheduler import RunOptions
-
-    settings = request.settings
-    return RunOptions(
+    options = RunOptions(
         stages=request.stages,
         jobs=settings.jobs,
         keep_going=request.keep_going,
         severity_threshold=settings.fail_on,
         toolchain=ToolchainOptions(offline_vulndb=settings.vuln_db is not None),
     )
+    return ctx, options
 
 
 async def execute(request: RunRequest, kit: EngineKit, sink: Sink, say: Say = stderr) -> RunResult:
@@ -127,12 +124,12 @@ async def execute(request: RunRequest, kit: EngineKit, sink: Sink, say: Say = st
     from pipelines.scheduler import run_services
 
     check(request)
-    ctx = run_context(request)
+    ctx, options = prepare(request)
     if not request.services:
         say("nothing to run: no service selected")
     async with contextlib.AsyncExitStack() as stack:
         engine = await stack.enter_async_context(kit.session(ctx))
-        options = await _with_parts(run_options(request), request, kit, engine, ctx, stack, say)
+        options = await _with_parts(options, request, kit, engine, ctx, stack, say)
         result = await run_services(request.services, engine, ctx, options, sink)
     if request.reports:
         _write_reports(result, request, say)
