@@ -13,10 +13,14 @@ import subprocess
 from typing import Any
 
 import pytest
-from _pipeline import PROJECT_ROOT, run_pipeline
+from _pipeline import PROJECT_ROOT, RUN_TIMEOUT_S, run_pipeline
 from registry_fixtures import require_binary
 
 from pipelines.catalog import load_catalog
+
+#: The run has its own budget (cold Rust, Maven and Go builds on two shared cores); the suite's
+#: default per-test timeout (900 s) would stop its fixture first.
+pytestmark = pytest.mark.timeout(RUN_TIMEOUT_S + 300)
 
 SERVICES = load_catalog(PROJECT_ROOT).names()
 OK = ("passed", "cached")
