@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
 from pipelines.errors import ExitCode
-from pipelines.settings import Settings
+from pipelines.settings import Settings, from_args
+
+Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
+    sub.add_parser("doctor", help="show settings, and which tools each language needs and has")
+    return {"doctor": cmd_doctor}
+
+
+def cmd_doctor(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    from pipelines.engines.local import host_env
+
+    return doctor(root, from_args(args, env, root), host_env(env, root), sys.stdout)
 
 
 def tool_table(env: Mapping[str, str]) -> list[tuple[str, str, str | None, str]]:
-    """(language, tool, path or None, install hint) for every tool a toolchain declares."""
+    """(part, tool, path or None, install hint) for every tool a stage runs: the SCA scanners
+    once (every language runs them), then each toolchain's own."""
+    from pipelines.sca.steps import INSTALL_HINTS as SCA_HINTS
     from pipelines.toolchains import REGISTRY, get_toolchain
 
-    rows = []
+    wanted = [("sca", tool, hint) for tool, hint in sorted(SCA_HINTS.items())]
     for language in REGISTRY:
-        toolchain = get_toolchain(language)
-        for tool, hint in sorted(toolchain.install_hints.items()):
-            rows.append((language, tool, shutil.which(tool, path=env.get("PATH")), hint))
-    return rows
+        hints = get_toolchain(language).install_hints
+        wanted += [(language, t, h) for t, h in sorted(hints.items()) if t not in SCA_HINTS]
+    return [(part, tool, shutil.which(tool, path=env.get("PATH")), h) for part, tool, h in wanted]
 
 
 def release_tools(env: Mapping[str, str]) -> list[tuple[str, str, str | None, str]]:
@@ -40,26 +56,22 @@ def release_tools(env: Mapping[str, str]) -> list[tuple[str, str, str | None, st
     ]
 
 
+def _print_tools(title: str, rows: list[tuple[str, str, str | None, str]], out: TextIO) -> int:
+    """One line per tool: where it is, or how to install it; returns how many are missing."""
+    print(title, file=out)
+    for part, tool, path, hint in rows:
+        where = f"  ok       {part:<10} {tool:<14} {path}" if path else None
+        print(where or f"  MISSING  {part:<10} {tool:<14} {hint}", file=out)
+    return sum(1 for row in rows if row[2] is None)
+
+
 def doctor(root: Path, settings: Settings, env: Mapping[str, str], out: TextIO) -> int:
     print(f"repository: {root}", file=out)
     print("settings:", file=out)
     for name, resolved in settings.values.items():
         print(f"  {name:<18} {resolved.value!s:<44} ({resolved.origin})", file=out)
-    print("tools (local engine):", file=out)
-    missing = 0
-    for language, tool, path, hint in tool_table(env):
-        if path:
-            print(f"  ok       {language:<10} {tool:<14} {path}", file=out)
-        else:
-            missing += 1
-            print(f"  MISSING  {language:<10} {tool:<14} {hint}", file=out)
-    print("tools (release):", file=out)
-    for part, tool, path, hint in release_tools(env):
-        if path:
-            print(f"  ok       {part:<10} {tool:<14} {path}", file=out)
-        else:
-            missing += 1
-            print(f"  MISSING  {part:<10} {tool:<14} {hint}", file=out)
+    missing = _print_tools("tools (local engine):", tool_table(env), out)
+    missing += _print_tools("tools (release):", release_tools(env), out)
     try:
         import dagger  # noqa: F401
 

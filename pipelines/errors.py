@@ -50,6 +50,12 @@ class PlanError(CommerceCiError):
     """A revision that does not exist, a repository that is not a git repository."""
 
 
+class StageError(CommerceCiError):
+    """A stage cannot do its work: a part of the run, or an earlier stage's result, is missing."""
+
+    exit_code = ExitCode.STAGE_FAILED
+
+
 class StageFailed(CommerceCiError):
     """Raised by the run when at least one stage failed; carries nothing secret."""
 

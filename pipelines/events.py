@@ -31,7 +31,8 @@ class StepStarted:
     service: str
     stage: Stage
     name: str
-    #: The command as a person would type it (placeholders resolved, secrets masked).
+    #: The command as the engine runs it (Engine.display: its own paths for the placeholders).
+    #: Steps carry no secrets in argv: they reach a step through its environment or a Secret.
     command: str
 
 

@@ -1,12 +1,17 @@
 """Runs the stages of many services: services concurrently, the stages of one in order.
 
+What a stage is (`pipelines.steps.STAGES`) decides who does its work: a `STEPS` stage is the
+toolchain's Steps on the engine, then the gate when they write findings; a `SERVICE` stage is
+its handler in `pipelines.stages`, given what the service's earlier stages handed on
+(`Carried`); a `RUN` stage runs once, after every service, over what they all handed on. A stage
+whose part of the run is missing (no registry for `image`) fails saying what to give.
+
 Fail-fast (the default) stops starting new work once a stage fails; `keep_going` lets every
 other service finish. Whatever is not run is marked `skipped` with the reason, never dropped.
 """
 
 from __future__ import annotations
 
-import shlex
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -15,18 +20,21 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from pipelines import events
 from pipelines.errors import CommerceCiError
-from pipelines.events import (
-    RunFinished,
-    RunStarted,
-    Sink,
-    StageFinished,
-    StageStarted,
-    StepStarted,
-)
+from pipelines.events import Sink
 from pipelines.logs import append_line
 from pipelines.results import RunResult, ServiceResult, StageResult, Status, StepOutcome
-from pipelines.steps import CHECK_STAGES, IMAGE_STAGES, SUPPLY_STAGES, Stage, Step
+from pipelines.stages import (
+    RUN_HANDLERS,
+    SERVICE_HANDLERS,
+    Carried,
+    Job,
+    RunDone,
+    RunJob,
+    image_inputs,
+)
+from pipelines.steps import CHECK_STAGES, IMAGE_STAGES, STAGES, Stage, StageKind, Step
 from pipelines.toolchains.base import Toolchain, ToolchainOptions
 
 if TYPE_CHECKING:
@@ -36,8 +44,6 @@ if TYPE_CHECKING:
     from pipelines.images.publisher import ImagePublisher, ImageRecord
     from pipelines.sca.gate import GateVerdict
     from pipelines.supply.stage import Attestor
-
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True)
@@ -88,164 +94,149 @@ def _missing_tool_reason(tools: tuple[str, ...], toolchain: Toolchain) -> str:
     return "; ".join(parts)
 
 
-class _ServiceRun:
-    """The stages of one service, in order."""
+def _gated(steps: Sequence[Step]) -> bool:
+    """Stages whose steps write findings (SARIF, OSV) end with the gate."""
+    return any(r.kind in ("sarif", "osv-json") for step in steps for r in step.reports)
 
-    def __init__(
-        self,
-        service: Service,
-        toolchain: Toolchain,
-        engine: Engine,
-        ctx: RunContext,
-        options: RunOptions,
-        sink: Sink,
-    ) -> None:
-        self.service = service
-        self.toolchain = toolchain
-        self.engine = engine
-        self.ctx = ctx
-        self.options = options
-        self.sink = sink
-        self.image: ImageRecord | None = None
-        self._logs: set[Path] = set()
-        #: What the manifest stage prepared for the commit stage (a gitops ImageUpdate).
-        self.manifest: Any = None
 
-    def _display(self, step: Step) -> str:
-        from pipelines.engines.local import placeholder_values
+class _StageLogs:
+    """A service's stage logs, each emptied the first time this run writes it (the lookup
+    writes the image log before the image stage adds to it)."""
 
-        return shlex.join(step.resolved(placeholder_values(self.ctx, step)))
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._fresh: set[Stage] = set()
 
-    def _log_path(self, stage: Stage) -> Path:
-        """The stage's log, emptied the first time this run uses it (the cache lookup writes
-        to the image log before the image stage adds to it)."""
-        log_path = self.ctx.log_dir(self.service.name) / f"{stage.value}.log"
-        if log_path not in self._logs:
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            log_path.write_bytes(b"")
-            self._logs.add(log_path)
-        return log_path
+    def __call__(self, stage: Stage) -> Path:
+        path = self.folder / f"{stage.value}.log"
+        if stage not in self._fresh:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"")
+            self._fresh.add(stage)
+        return path
 
-    async def stage(self, stage: Stage) -> StageResult:
-        if stage not in CHECK_STAGES:
-            return await self._publishing(stage)
-        name = self.service.name
-        log_path = self._log_path(stage)
-        steps = self.toolchain.steps(self.service, stage, self.options.toolchain)
-        self.sink.emit(StageStarted(name, stage))
-        started_at, started = time.time(), time.monotonic()
-        outcomes: list[StepOutcome] = []
-        status, reason = Status.PASSED, None
-        if not steps:
-            status, reason = Status.SKIPPED, f"{self.toolchain.language} has no {stage} steps"
-        for step in steps:
-            missing = self.engine.missing_tools(step)
-            if missing:
-                status, reason = Status.FAILED, _missing_tool_reason(missing, self.toolchain)
-                append_line(log_path, reason)
-                break
-            self.sink.emit(StepStarted(name, stage, step.name, self._display(step)))
-            outcome = await self.engine.run_step(step, self.service, self.ctx, log_path)
-            outcomes.append(outcome)
-            if not outcome.succeeded:
-                status, reason = Status.FAILED, _failure_reason(outcome)
-                break
-        reports = tuple(p for o in outcomes for p in o.reports)
-        findings = 0
-        if outcomes and self._gated(steps):
-            verdict = self._gate(steps, stage)
-            findings = verdict.findings
-            if verdict.failed:
-                reason = f"{reason}; {verdict.reason}" if reason else verdict.reason
-                status = Status.FAILED
+
+@dataclass(frozen=True)
+class _Clock:
+    """When a stage started, for its result."""
+
+    wall: float = field(default_factory=time.time)
+    mono: float = field(default_factory=time.monotonic)
+
+    def result(self, service: str, stage: Stage, status: Status, **kw: Any) -> StageResult:
         return StageResult(
-            service=name,
-            stage=stage,
-            status=status,
-            duration_s=time.monotonic() - started,
-            started_at=started_at,
+            service,
+            stage,
+            status,
+            duration_s=time.monotonic() - self.mono,
+            started_at=self.wall,
             finished_at=time.time(),
-            log_path=log_path,
-            findings=findings,
-            reason=reason,
-            steps=tuple(outcomes),
-            reports=reports,
+            **kw,
         )
+
+
+@dataclass(frozen=True)
+class _ServiceRun:
+    """The stages of one service, in order; what they hand on is passed, not kept here."""
+
+    service: Service
+    toolchain: Toolchain
+    engine: Engine
+    ctx: RunContext
+    options: RunOptions
+    sink: Sink
+    logs: _StageLogs
 
     async def lookup(self) -> ImageRecord | None:
         """The image these inputs already made, when the registry has one (else build)."""
         images = self.options.images
         if images is None or not set(IMAGE_STAGES) & set(self.options.stages):
             return None
-        log_path = self._log_path(Stage.IMAGE)
+        log = self.logs(Stage.IMAGE)
+        inputs = image_inputs(self.service, self.toolchain, self.options.toolchain)
         try:
-            record = await images.lookup(self.service, self.toolchain, log_path)
+            return await images.lookup(inputs, log)
         except CommerceCiError as exc:
-            append_line(log_path, f"cache lookup failed, building: {exc}")
+            append_line(log, f"cache lookup failed, building: {exc}")
             return None
-        self.image = record
-        return record
 
-    async def _publishing(self, stage: Stage) -> StageResult:
-        """The image, push and manifest stages: engine or GitOps work, not toolchain Steps."""
-        log_path = self._log_path(stage)
-        self.sink.emit(StageStarted(self.service.name, stage))
-        started_at, started = time.time(), time.monotonic()
-        status, reason = Status.PASSED, None
+    async def stage(self, stage: Stage, carried: Carried) -> tuple[StageResult, Carried]:
+        """Run `stage` the way its declaration says; return its result and what it hands on."""
+        self.sink.emit(events.StageStarted(self.service.name, stage))
+        if STAGES[stage].kind is StageKind.STEPS:
+            return await self._steps(stage), carried
+        return await self._handled(stage, carried)
+
+    async def _handled(self, stage: Stage, carried: Carried) -> tuple[StageResult, Carried]:
+        """A SERVICE stage: its handler, given what the earlier stages handed on."""
+        clock, log, name = _Clock(), self.logs(stage), self.service.name
+        job = Job(stage, self.service, self.toolchain, self.ctx, self.options, log)
         try:
-            await self._publish(stage, log_path)
+            carried = await SERVICE_HANDLERS[stage](job, carried)
         except CommerceCiError as exc:
-            status, reason = Status.FAILED, str(exc)
-            append_line(log_path, reason)
-        return StageResult(
-            service=self.service.name,
-            stage=stage,
-            status=status,
-            duration_s=time.monotonic() - started,
-            started_at=started_at,
-            finished_at=time.time(),
-            log_path=log_path,
+            append_line(log, str(exc))
+            return clock.result(name, stage, Status.FAILED, log_path=log, reason=str(exc)), carried
+        return clock.result(name, stage, Status.PASSED, log_path=log), carried
+
+    async def _steps(self, stage: Stage) -> StageResult:
+        """The toolchain's Steps in order until one fails, then the gate if they write findings."""
+        clock, log = _Clock(), self.logs(stage)
+        steps = self.toolchain.steps(self.service, stage, self.options.toolchain)
+        if not steps:
+            reason = f"{self.toolchain.language} has no {stage} steps"
+            return clock.result(
+                self.service.name, stage, Status.SKIPPED, log_path=log, reason=reason
+            )
+        outcomes, reason = await self._run_steps(steps, stage, log)
+        findings = 0
+        if outcomes and _gated(steps):
+            verdict = self._gate(steps, stage)
+            findings = verdict.findings
+            if verdict.failed:
+                reason = f"{reason}; {verdict.reason}" if reason else verdict.reason
+        return clock.result(
+            self.service.name,
+            stage,
+            Status.FAILED if reason else Status.PASSED,
+            log_path=log,
+            findings=findings,
             reason=reason,
+            steps=tuple(outcomes),
+            reports=tuple(p for o in outcomes for p in o.reports),
         )
 
-    async def _publish(self, stage: Stage, log_path: Path) -> None:
-        from pipelines.images.recipe import ImageError
+    async def _run_steps(
+        self, steps: Sequence[Step], stage: Stage, log: Path
+    ) -> tuple[list[StepOutcome], str | None]:
+        """Each step on the engine; stops at the first that fails (or cannot start)."""
+        outcomes: list[StepOutcome] = []
+        for step in steps:
+            missing = self.engine.missing_tools(step)
+            if missing:
+                reason = _missing_tool_reason(missing, self.toolchain)
+                append_line(log, reason)
+                return outcomes, reason
+            shown = self.engine.display(step, self.service, self.ctx)
+            self.sink.emit(events.StepStarted(self.service.name, stage, step.name, shown))
+            outcome = await self.engine.run_step(step, self.service, self.ctx, log)
+            outcomes.append(outcome)
+            if not outcome.succeeded:
+                return outcomes, _failure_reason(outcome)
+        return outcomes, None
 
-        images, release = self.options.images, self.options.release
-        if stage in IMAGE_STAGES and images is None:
-            raise ImageError(f"the {stage} stage needs a registry (--registry HOST[/PREFIX])")
-        if stage is Stage.IMAGE and images is not None:
-            self.image = await images.build(self.service, self.toolchain, log_path)
-        elif stage is Stage.PUSH and images is not None:
-            self.image = await images.push(self.service, log_path)
-        elif stage in SUPPLY_STAGES:
-            await self._supply(stage, log_path)
-        elif stage is Stage.MANIFEST:
-            if release is None or self.image is None or self.image.ref is None:
-                raise ImageError("the manifest stage needs a pushed image (image and push stages)")
-            self.manifest = await release.manifest(self.service, self.image, log_path)
-        else:
-            raise ImageError(f"the {stage} stage is run once for the whole run, not per service")
+    def _gate(self, steps: Sequence[Step], stage: Stage) -> GateVerdict:
+        """Judge the findings from the copies the engine collected (same relative layout for
+        both engines), so a scan that crashed still gets its reason from the gate."""
+        from pipelines.sca.gate import evaluate_steps
 
-    async def _supply(self, stage: Stage, log_path: Path) -> None:
-        from pipelines.supply.tools import SupplyError
-
-        attestor = self.options.attestor
-        if attestor is None:
-            raise SupplyError(f"the {stage} stage needs a signer (cosign key or keyless)")
-        if self.image is None or self.image.ref is None:
-            raise SupplyError(f"the {stage} stage needs a pushed image (image and push stages)")
-        if stage is Stage.SBOM:
-            await attestor.sbom(self.service, self.image, self.ctx.root, log_path)
-            return
-        options = self.options.toolchain
-        steps = [s for st in CHECK_STAGES for s in self.toolchain.steps(self.service, st, options)]
-        self.image = await attestor.sign(self.service, self.image, steps, log_path)
+        collected = self.ctx.artifacts_dir(self.service.name, stage.value)
+        vulndb = self.ctx.vulndb if self.options.toolchain.offline_vulndb else None
+        return evaluate_steps(steps, collected, self.options.severity_threshold, vulndb)
 
     def cached(self, stage: Stage, record: ImageRecord) -> StageResult:
         now = time.time()
         reason = f"inputs {record.input_digest[:19]} already shipped as {record.digest[:19]}"
-        log = self._log_path(Stage.IMAGE)  # where the lookup said what it found
+        log = self.logs(Stage.IMAGE)  # where the lookup said what it found
         return StageResult(
             self.service.name,
             stage,
@@ -256,25 +247,56 @@ class _ServiceRun:
             reason=reason,
         )
 
-    @staticmethod
-    def _gated(steps: Sequence[Step]) -> bool:
-        """Stages whose steps write findings (SARIF, OSV) end with the gate."""
-        return any(r.kind in ("sarif", "osv-json") for step in steps for r in step.reports)
-
-    def _gate(self, steps: Sequence[Step], stage: Stage) -> GateVerdict:
-        """Judge the findings from the copies the engine collected (same relative layout for
-        both engines), so a scan that crashed still gets its reason from the gate."""
-        from pipelines.sca.gate import evaluate_steps
-
-        collected = self.ctx.report_dir / "artifacts" / self.service.name / stage.value
-        vulndb = self.ctx.vulndb if self.options.toolchain.offline_vulndb else None
-        return evaluate_steps(steps, collected, self.options.severity_threshold, vulndb)
-
     def skipped(self, stage: Stage, reason: str) -> StageResult:
         now = time.time()
         return StageResult(
             self.service.name, stage, Status.SKIPPED, started_at=now, finished_at=now, reason=reason
         )
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every service's run shares: the options, the job slots and the fail-fast flag."""
+
+    options: RunOptions
+    sink: Sink
+    limiter: anyio.CapacityLimiter
+    stop: _Stop
+
+    def blocked(self) -> str | None:
+        if self.stop.by is not None and not self.options.keep_going:
+            return f"stopped: {self.stop.by} failed (fail-fast)"
+        return None
+
+
+async def _one_service(run: _ServiceRun, shared: _Shared) -> tuple[ServiceResult, Carried]:
+    """Every per-service stage of `run`, in order, with what each hands on to the next."""
+    name = run.service.name
+    stages: list[StageResult] = []
+    blocked: str | None = None
+    queued_at = ready = time.time()
+    async with shared.limiter:
+        slot_at = time.time()
+        shipped = await run.lookup() if shared.blocked() is None else None
+        carried = Carried(image=shipped)
+        for stage in (s for s in shared.options.stages if STAGES[s].kind is not StageKind.RUN):
+            blocked = blocked or shared.blocked()
+            if blocked is not None:
+                result = run.skipped(stage, blocked)
+            elif shipped is not None and STAGES[stage].cached_with_image:
+                result = run.cached(stage, shipped)
+            else:
+                result, carried = await run.stage(stage, carried)
+                if result.status is Status.FAILED:
+                    blocked = f"{stage} failed"
+                    shared.stop.by = shared.stop.by or f"{name} {stage}"
+            result = replace(result, queued_at=ready)
+            ready = max(ready, result.finished_at)
+            stages.append(result)
+            shared.sink.emit(events.StageFinished(result))
+    service = run.service
+    done = ServiceResult(name, service.language, service.path, tuple(stages), queued_at, slot_at)
+    return done, carried
 
 
 async def run_services(
@@ -287,118 +309,75 @@ async def run_services(
 ) -> RunResult:
     """Run `options.stages` for every service on `engine`; never raises for a failed stage."""
     started_at = time.time()
-    sink.emit(RunStarted(tuple(s.name for s in services), options.stages, engine.name))
-    stop = _Stop()
-    results: dict[str, ServiceResult] = {}
-    limiter = anyio.CapacityLimiter(max(1, options.jobs))
-
-    runs: dict[str, _ServiceRun] = {}
-    per_service = [s for s in options.stages if s is not Stage.COMMIT]
+    sink.emit(events.RunStarted(tuple(s.name for s in services), options.stages, engine.name))
+    shared = _Shared(options, sink, anyio.CapacityLimiter(max(1, options.jobs)), _Stop())
+    done: dict[str, tuple[ServiceResult, Carried]] = {}
 
     async def one(service: Service) -> None:
-        run = runs[service.name] = _ServiceRun(
-            service, toolchain_for(service), engine, ctx, options, sink
-        )
-        stages: list[StageResult] = []
-        blocked: str | None = None
-        queued_at = ready = time.time()
-        async with limiter:
-            slot_at = time.time()
-            shipped = await run.lookup() if stop.by is None or options.keep_going else None
-            for stage in per_service:
-                if blocked is None and stop.by is not None and not options.keep_going:
-                    blocked = f"stopped: {stop.by} failed (fail-fast)"
-                if blocked is not None:
-                    result = run.skipped(stage, blocked)
-                elif shipped is not None and stage in (*CHECK_STAGES, *IMAGE_STAGES):
-                    result = run.cached(stage, shipped)
-                else:
-                    result = await run.stage(stage)
-                    if result.status is Status.FAILED:
-                        blocked = f"{stage} failed"
-                        stop.by = stop.by or f"{service.name} {stage}"
-                result = replace(result, queued_at=ready)
-                ready = max(ready, result.finished_at)
-                stages.append(result)
-                sink.emit(StageFinished(result))
-        results[service.name] = ServiceResult(
-            service.name, service.language, service.path, tuple(stages), queued_at, slot_at
-        )
+        logs = _StageLogs(ctx.log_dir(service.name))
+        run = _ServiceRun(service, toolchain_for(service), engine, ctx, options, sink, logs)
+        done[service.name] = await _one_service(run, shared)
 
     async with anyio.create_task_group() as tg:
         for service in services:
             tg.start_soon(one, service)
-    extra: dict[str, Any] = {}
-    images = {name: run.image.to_json() for name, run in runs.items() if run.image is not None}
-    if images:
-        extra["services"] = {name: {"image": image} for name, image in images.items()}
-    if Stage.COMMIT in options.stages:
-        commits = await _commit(runs, results, options, ctx, sink)
-        results.update(commits.results)
-        if commits.gitops is not None:
-            extra["gitops"] = commits.gitops
+    results = {name: result for name, (result, _) in done.items()}
+    carried = {name: c for name, (_, c) in done.items()}
+    extra = _images_extra(carried)
+    for stage in (s for s in options.stages if STAGES[s].kind is StageKind.RUN):
+        results, more = await _run_level(stage, results, carried, ctx, options, sink)
+        extra.update(more)
     result = RunResult(
         engine=engine.name,
         started_at=started_at,
         finished_at=time.time(),
         services=tuple(results[s.name] for s in services),
+        revision=ctx.revision,
         extra=extra,
     )
-    sink.emit(RunFinished(result))
+    sink.emit(events.RunFinished(result))
     return result
 
 
-@dataclass(frozen=True)
-class _Commits:
-    results: dict[str, ServiceResult]
-    gitops: dict[str, Any] | None
+def _images_extra(carried: dict[str, Carried]) -> dict[str, Any]:
+    """report.json's `services.<name>.image`, for every service that has one."""
+    images = {name: c.image.to_json() for name, c in carried.items() if c.image is not None}
+    return {"services": {n: {"image": i} for n, i in images.items()}} if images else {}
 
 
-async def _commit(
-    runs: dict[str, _ServiceRun],
+async def _run_level(
+    stage: Stage,
     results: dict[str, ServiceResult],
-    options: RunOptions,
+    carried: dict[str, Carried],
     ctx: RunContext,
+    options: RunOptions,
     sink: Sink,
-) -> _Commits:
-    """The commit stage: one GitOps commit for every service whose manifest stage passed."""
-    ready = {
-        name: run
-        for name, run in runs.items()
-        if run.manifest is not None and results[name].status is not Status.FAILED
-    }
-    started_at, started = time.time(), time.monotonic()
-    for name in ready:
-        sink.emit(StageStarted(name, Stage.COMMIT))
-    status, reason, gitops = Status.PASSED, None, None
-    log_path = ctx.report_dir / "logs" / "gitops-commit.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log_path.write_bytes(b"")
-    if options.release is None:
-        status, reason = Status.FAILED, "the commit stage needs a GitOps remote"
-    elif ready:
-        try:
-            gitops = await options.release.commit([r.manifest for r in ready.values()], log_path)
-        except CommerceCiError as exc:
-            status, reason = Status.FAILED, str(exc)
-            append_line(log_path, reason)
+) -> tuple[dict[str, ServiceResult], dict[str, Any]]:
+    """A RUN stage over every service that did not fail; its result joins each service's."""
+    log = ctx.report_dir / "logs" / f"run-{stage.value}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(b"")
+    ready = {n: carried[n] for n, r in results.items() if r.status is not Status.FAILED}
+    clock = _Clock()
+    try:
+        done = await RUN_HANDLERS[stage](RunJob(stage, ctx, options, log, ready))
+    except CommerceCiError as exc:
+        done = RunDone(tuple(ready), "", error=str(exc))
+    if done.error:
+        append_line(log, done.error)
+    for name in done.included:
+        sink.emit(events.StageStarted(name, stage))
+    status = Status.FAILED if done.error else Status.PASSED
     updated: dict[str, ServiceResult] = {}
     for name, service in results.items():
-        if name in ready:
-            stage = StageResult(
-                name,
-                Stage.COMMIT,
-                status,
-                duration_s=time.monotonic() - started,
-                started_at=started_at,
-                finished_at=time.time(),
-                log_path=log_path,
-                reason=reason,
-                queued_at=max((s.finished_at for s in service.stages), default=started_at),
+        if name in done.included:
+            previous = max((s.finished_at for s in service.stages), default=clock.wall)
+            result = clock.result(
+                name, stage, status, log_path=log, reason=done.error, queued_at=previous
             )
         else:
-            why = "no manifest to commit" if service.status is not Status.FAILED else "failed"
-            stage = StageResult(name, Stage.COMMIT, Status.SKIPPED, reason=why)
-        sink.emit(StageFinished(stage))
-        updated[name] = replace(service, stages=(*service.stages, stage))
-    return _Commits(updated, gitops)
+            why = done.left_out if name in ready else "failed"
+            result = StageResult(name, stage, Status.SKIPPED, reason=why)
+        sink.emit(events.StageFinished(result))
+        updated[name] = replace(service, stages=(*service.stages, result))
+    return updated, dict(done.extra)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 
+from pipelines.engines import REGISTRY as ENGINES
 from pipelines.errors import ConfigError
+from pipelines.severity import NAMES as SEVERITY_CHOICES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,8 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 CONFIG_FILE = "commerce-ci.toml"
-SEVERITY_CHOICES = ("low", "medium", "high", "critical")
-ENGINE_CHOICES = ("local", "dagger")
+ENGINE_CHOICES = tuple(ENGINES)
 
 
 def _positive_int(value: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 #: The repository root (the whole repo is mounted, since inputs may live outside the service).
@@ -48,15 +49,74 @@ class Stage(enum.StrEnum):
     COMMIT = "commit"
 
 
+class StageKind(enum.Enum):
+    """Who does a stage's work, which is all the scheduler needs to know to run it."""
+
+    #: The toolchain's Steps, run by the engine (processes or containers), then the gate.
+    STEPS = "steps"
+    #: A handler (pipelines.stages) working on what the service's earlier stages handed on.
+    SERVICE = "service"
+    #: Once for the whole run, over what every service handed on (pipelines.stages).
+    RUN = "run"
+
+
+class Part(enum.Enum):
+    """A part of the run a stage cannot work without (a RunOptions field); the value says
+    what to give the run for it."""
+
+    IMAGES = "a registry (--registry HOST[/PREFIX])"
+    ATTESTOR = "a signer (cosign key or keyless)"
+    RELEASE = "a GitOps remote"
+
+    @property
+    def how(self) -> str:
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class StageDecl:
+    kind: StageKind
+    #: What the run must be given for the stage; missing, the stage fails saying so.
+    needs: Part | None = None
+    #: Marked `cached` (not run) when the registry already holds an image of the inputs.
+    cached_with_image: bool = False
+
+
+#: Every stage, in pipeline order: how its work is done and what it needs. Adding a stage is a
+#: line here, a member of `Stage`, and its handler in pipelines.stages (or toolchain Steps).
+STAGES: Mapping[Stage, StageDecl] = MappingProxyType(
+    {
+        Stage.BUILD: StageDecl(StageKind.STEPS, cached_with_image=True),
+        Stage.TEST: StageDecl(StageKind.STEPS, cached_with_image=True),
+        Stage.LINT: StageDecl(StageKind.STEPS, cached_with_image=True),
+        Stage.SCA: StageDecl(StageKind.STEPS, cached_with_image=True),
+        Stage.IMAGE: StageDecl(StageKind.SERVICE, Part.IMAGES, cached_with_image=True),
+        Stage.PUSH: StageDecl(StageKind.SERVICE, Part.IMAGES, cached_with_image=True),
+        Stage.SBOM: StageDecl(StageKind.SERVICE, Part.ATTESTOR),
+        Stage.SIGN: StageDecl(StageKind.SERVICE, Part.ATTESTOR),
+        Stage.MANIFEST: StageDecl(StageKind.SERVICE, Part.RELEASE),
+        Stage.COMMIT: StageDecl(StageKind.RUN, Part.RELEASE),
+    }
+)
+
+
+def stages_of(kind: StageKind) -> tuple[Stage, ...]:
+    return tuple(stage for stage, decl in STAGES.items() if decl.kind is kind)
+
+
+def stages_needing(part: Part) -> tuple[Stage, ...]:
+    return tuple(stage for stage, decl in STAGES.items() if decl.needs is part)
+
+
 #: Stages whose work is toolchain Steps.
-CHECK_STAGES: tuple[Stage, ...] = (Stage.BUILD, Stage.TEST, Stage.LINT, Stage.SCA)
+CHECK_STAGES: tuple[Stage, ...] = stages_of(StageKind.STEPS)
 #: Stages that make and publish the image.
-IMAGE_STAGES: tuple[Stage, ...] = (Stage.IMAGE, Stage.PUSH)
+IMAGE_STAGES: tuple[Stage, ...] = stages_needing(Part.IMAGES)
 #: Stages that say what the pushed image holds and who made it from what.
-SUPPLY_STAGES: tuple[Stage, ...] = (Stage.SBOM, Stage.SIGN)
+SUPPLY_STAGES: tuple[Stage, ...] = stages_needing(Part.ATTESTOR)
 #: Stages that record the image in GitOps.
-GITOPS_STAGES: tuple[Stage, ...] = (Stage.MANIFEST, Stage.COMMIT)
-RELEASE_STAGES: tuple[Stage, ...] = CHECK_STAGES + IMAGE_STAGES + SUPPLY_STAGES + GITOPS_STAGES
+GITOPS_STAGES: tuple[Stage, ...] = stages_needing(Part.RELEASE)
+RELEASE_STAGES: tuple[Stage, ...] = tuple(STAGES)
 
 
 def parse_stages(text: str) -> tuple[Stage, ...]:

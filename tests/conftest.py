@@ -46,6 +46,7 @@ LOCKFILE = {
     "java": "pom.xml",
     "kotlin": "pom.xml",
     "dotnet": "packages.lock.json",
+    "expo": "package-lock.json",
 }
 
 

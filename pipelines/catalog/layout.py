@@ -24,7 +24,7 @@ LOCKFILES: Mapping[str, tuple[str, ...]] = {
     "go": ("go.mod",),
     "java": ("pom.xml",),
     "kotlin": ("pom.xml",),
-    "python": ("uv.lock", "requirements.txt"),
+    "python": ("requirements.txt",),
     "node": ("package-lock.json",),
     "typescript": ("package-lock.json",),
     "rust": ("Cargo.lock",),
@@ -38,6 +38,11 @@ LANGUAGES: tuple[str, ...] = tuple(LOCKFILES)
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 #: `image.repository`: a registry-relative repository path.
 REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+#: How to make the lockfile a language's toolchain builds from, where it is not obvious.
+LOCKFILE_HINTS: Mapping[str, str] = {
+    "python": "the python toolchain installs requirements.txt with --no-deps; from a uv "
+    "project, export it: `uv export --frozen --no-hashes --no-dev -o requirements.txt`",
+}
 
 
 def check_repo_glob(pattern: str) -> str:
@@ -88,5 +93,6 @@ def find_lockfile(
             "language",
             f"a {language} service needs a lockfile ({' or '.join(candidates)}) "
             f"in {display(folder, root)}/",
+            hint=LOCKFILE_HINTS.get(language),
         )
     return lockfile

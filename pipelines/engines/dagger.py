@@ -14,8 +14,8 @@ import contextlib
 import posixpath
 import shlex
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 
     from pipelines.catalog import Service
     from pipelines.engines.base import RunContext
-    from pipelines.events import Sink
-    from pipelines.results import RunResult
-    from pipelines.scheduler import RunOptions
 
 #: Where the repository is mounted in every step's container.
 SRC = "/src"
@@ -248,6 +245,17 @@ class DaggerEngine:
             return (SDK_PACKAGE,)
         return ()
 
+    def display(self, step: Step, service: Service, ctx: RunContext) -> str:
+        """The command with the container's paths (/src, /vulndb, cache mounts)."""
+        try:
+            values = placeholder_values(step, self._has_vulndb(ctx))
+        except ConfigError:
+            return shlex.join(step.argv)  # run_step says what is missing
+        return shlex.join(step.resolved(values))
+
+    def _has_vulndb(self, ctx: RunContext) -> bool:
+        return self._vulndb is not None or ctx.vulndb is not None
+
     def workspace(self, service: Service, ctx: RunContext) -> dagger.Directory:
         """The repository the service's next step mounts."""
         if service.name in self._workspaces:
@@ -282,9 +290,9 @@ class DaggerEngine:
             ctr = self.build(step, service, ctx)
         except CommerceCiError as exc:
             return _not_run(step, log_path, str(exc))
-        has_vulndb = self._vulndb is not None or ctx.vulndb is not None
-        argv = step.resolved(placeholder_values(step, has_vulndb))
-        header = f"$ {shlex.join(argv)}  (in {step.image}, {workdir_for(step, service)})"
+        header = (
+            f"$ {self.display(step, service, ctx)}  (in {step.image}, {workdir_for(step, service)})"
+        )
         started = time.monotonic()
         ran = await self.execute(ctr, step, service, ctx)
         duration = time.monotonic() - started
@@ -349,7 +357,7 @@ async def export_reports(
     if not step.reports:
         return ()
     folder = ctr.directory(service_dir(service))
-    dest = ctx.report_dir / "artifacts" / service.name / step.stage.value
+    dest = ctx.artifacts_dir(service.name, step.stage.value)
     found: list[Path] = []
     for report in step.reports:
         for match in sorted(await folder.glob(report.path)):
@@ -360,18 +368,3 @@ async def export_reports(
                 await folder.file(match).export(str(target))
                 found.append(target)
     return tuple(found)
-
-
-async def run_with_dagger(
-    services: Sequence[Service], ctx: RunContext, options: RunOptions, sink: Sink
-) -> RunResult:
-    """`commerce-ci run --engine dagger`: connect, upload the repository, run the scheduler."""
-    from pipelines.engines.dagger_images import DaggerPublisher
-    from pipelines.scheduler import run_services
-
-    engine = DaggerEngine()
-    if isinstance(options.images, DaggerPublisher):
-        # Images are built from this run's workspaces, so the publisher needs the engine.
-        options = replace(options, images=options.images.bound(engine, ctx))
-    async with session():
-        return await run_services(services, engine, ctx, options, sink)

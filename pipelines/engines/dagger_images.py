@@ -14,7 +14,7 @@ lazy query building, so tests check the exact chains without an engine, as for t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,10 +28,9 @@ if TYPE_CHECKING:
     from pipelines.engines.base import RunContext
     from pipelines.engines.dagger import DaggerEngine
     from pipelines.images.config import ImageSettings
-    from pipelines.images.local import LocalPublisher
-    from pipelines.images.publisher import ImageRecord
+    from pipelines.images.publisher import ImageInputs, ImageRecord
     from pipelines.registry.image import ImageConfig
-    from pipelines.toolchains.base import Runtime, Toolchain
+    from pipelines.toolchains.base import Runtime
 
 #: Every image is built for the platform the clusters run, whatever the runner is.
 PLATFORM = "linux/amd64"
@@ -145,20 +144,19 @@ class _Built:
 class DaggerPublisher:
     """ImagePublisher for the Dagger engine (pipelines.images.publisher).
 
-    It needs the run's DaggerEngine (whose workspaces hold what each service's build left) and
-    RunContext: give them at construction (the Dagger module) or through `bound` once the
-    engine exists (the CLI). Lookups need neither.
+    It works on the run's DaggerEngine, whose workspaces hold what each service's build left.
+    Input digests, bases and lookups are plain registry HTTP, the local engine's publisher's
+    (the same code, the same `ImageInputs`: the same digest, whichever engine asks).
     """
 
     def __init__(
         self,
         settings: ImageSettings,
         root: Path,
-        engine: DaggerEngine | None = None,
-        ctx: RunContext | None = None,
+        engine: DaggerEngine,
+        ctx: RunContext,
         *,
         logins: Mapping[str, RegistryLogin] | None = None,
-        lookups: LocalPublisher | None = None,
     ) -> None:
         from pipelines.images.local import LocalPublisher
 
@@ -167,20 +165,8 @@ class DaggerPublisher:
         self.engine = engine
         self.ctx = ctx
         self._logins = dict(logins or {})
-        #: Registry HTTP (input digests, bases, lookups), shared with `bound` copies.
-        self._lookups = lookups if lookups is not None else LocalPublisher(settings, root)
+        self._lookups = LocalPublisher(settings, root, cache_dir=ctx.cache_dir, env=ctx.env)
         self._built: dict[str, _Built] = {}
-
-    def bound(self, engine: DaggerEngine, ctx: RunContext) -> DaggerPublisher:
-        """This publisher working on `engine`'s run (same settings, logins, registry clients)."""
-        return type(self)(
-            self.settings,
-            self.root,
-            engine,
-            ctx,
-            logins=self._logins,
-            lookups=self._lookups,
-        )
 
     def close(self) -> None:
         self._lookups.close()
@@ -198,13 +184,7 @@ class DaggerPublisher:
         as a Secret (never as a container argument, a cache key or a log line)."""
         if registry in self._logins:
             return self._logins[registry]
-        s = self.settings
-        if registry == s.target.registry:
-            provider = s.credentials
-        elif registry == s.mirror:
-            provider = s.mirror_credentials
-        else:
-            provider = s.base_credentials
+        provider = self.settings.credentials_at(registry)
         credentials = provider.get(registry) if provider is not None else None
         if credentials is None:
             return None
@@ -236,15 +216,13 @@ class DaggerPublisher:
         return (*self.settings.tags(), input_tag(input_digest))
 
     def container(
-        self, service: Service, toolchain: Toolchain, files: Collection[str], base_ref: str
+        self, service: Service, runtime: Runtime, files: Collection[str], base_ref: str
     ) -> dagger.Container:
         """The lazy image chain over `base_ref` (see `base_ref`); `files` are the
         service-relative paths the build produced. npm dev packages are read from the
         lockfile in the host's checkout, which the build does not change (`npm ci`)."""
         from pipelines.images.recipe import image_config, npm_dev_packages
 
-        engine, ctx = self._engine()
-        runtime = toolchain.runtime(service)
         dev: frozenset[str] = frozenset()
         if runtime.npm_lockfile:
             dev = npm_dev_packages(service.folder(self.root) / runtime.npm_lockfile)
@@ -253,19 +231,12 @@ class DaggerPublisher:
         return image_container(
             service,
             runtime,
-            engine.workspace(service, ctx),
+            self.engine.workspace(service, self.ctx),
             base_ref=base_ref,
             config=image_config(service, runtime, self.settings.meta, dict.fromkeys(files)),
             dev_packages=dev,
             base_login=(registry, login) if login is not None else None,
         )
-
-    def _engine(self) -> tuple[DaggerEngine, RunContext]:
-        from pipelines.images.recipe import ImageError
-
-        if self.engine is None or self.ctx is None:
-            raise ImageError("the Dagger image stage has no engine: use DaggerPublisher.bound()")
-        return self.engine, self.ctx
 
     # -- engine calls (the seams tests replace) ------------------------------------------
 
@@ -280,18 +251,20 @@ class DaggerPublisher:
 
     # -- the stages ----------------------------------------------------------------------
 
-    async def lookup(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
-        import anyio
+    async def prepare(self, bases: Collection[str], log: Callable[[str], None]) -> None:
+        """Runtime bases the registry lacks are built from Debian packages on this side (the
+        module's runtime image is Debian) and pushed, as the local engine does."""
+        await self._lookups.prepare(bases, log)
 
-        return await anyio.to_thread.run_sync(self._lookups.lookup_sync, service, toolchain, log)
+    async def lookup(self, inputs: ImageInputs, log: Path) -> ImageRecord | None:
+        return await self._lookups.lookup(inputs, log)
 
     async def present_files(self, service: Service, runtime: Runtime) -> tuple[str, ...]:
         """What the recipe's patterns match in the built service folder; a pattern matching
         nothing fails here, naming it, rather than giving an image without its binary."""
         from pipelines.images.recipe import ImageError
 
-        engine, ctx = self._engine()
-        folder = engine.workspace(service, ctx).directory(service.path)
+        folder = self.engine.workspace(service, self.ctx).directory(service.path)
         found: list[str] = []
         for pattern in runtime.files:
             matches = await self._glob(folder, pattern)
@@ -302,20 +275,21 @@ class DaggerPublisher:
             found += matches
         return tuple(dict.fromkeys(found))
 
-    async def build(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
+    async def build(self, inputs: ImageInputs, log: Path) -> ImageRecord:
         import anyio
         import dagger
 
         from pipelines.images.publisher import ImageRecord
         from pipelines.images.recipe import ImageError
 
-        runtime = toolchain.runtime(service)
+        service, runtime = inputs.service, inputs.runtime
         try:
             files = await self.present_files(service, runtime)
-            digest = await anyio.to_thread.run_sync(self._input_digest, service, toolchain)
+            # The lookup computed it already (the scheduler looks up before it builds).
+            digest = await anyio.to_thread.run_sync(self._lookups.input_digest_of, inputs)
             base_ref = await anyio.to_thread.run_sync(self.base_ref, runtime.base)
             append_line(log, f"base {runtime.base}: {base_ref}")
-            ctr = self.container(service, toolchain, files, base_ref)
+            ctr = self.container(service, runtime, files, base_ref)
             await self._sync(ctr)
         except dagger.QueryError as exc:
             raise ImageError(
@@ -326,12 +300,6 @@ class DaggerPublisher:
         append_line(log, f"assembled {service.name}: {paths} (input {digest})")
         # The engine names the digest only when it publishes.
         return ImageRecord(ref=None, digest="", input_digest=digest)
-
-    def _input_digest(self, service: Service, toolchain: Toolchain) -> str:
-        # The lookup computed it already (the scheduler looks up before it builds); the same
-        # computation otherwise, so lookups and pushes always agree. (LocalPublisher has no
-        # public name for it yet.)
-        return self._lookups.input_digest_of(service, toolchain)
 
     async def push(self, service: Service, log: Path) -> ImageRecord:
         import dagger

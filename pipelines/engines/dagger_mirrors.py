@@ -4,8 +4,9 @@ Dagger v0.21 reads `registries.<registry>.mirrors` from `~/.config/dagger/engine
 starts an engine itself; an engine started by hand reads `engine.toml`
 (`[registry."docker.io"] mirrors = [...]`). Both are written here, before any engine runs.
 
-This module imports nothing outside the standard library, because
-`python3 -S -m pipelines.engines.dagger_mirrors engine-config` runs on a bare CI runner.
+This module imports nothing outside the standard library and the engine's own stdlib-only
+modules (errors), because `python3 -S -m pipelines.engines.dagger_mirrors engine-config` runs
+on a bare CI runner.
 """
 
 from __future__ import annotations
@@ -18,12 +19,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipelines.errors import ConfigError, ExitCode
+
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 _PATH = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
 
 
-class MirrorError(ValueError):
-    """A mirror setting that the engine would reject or misread."""
+class MirrorError(ConfigError):
+    """A mirror setting (or engine.json) that the engine would reject or misread: bad input."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(source, None, message)
 
 
 def parse_mirror(text: str) -> tuple[str, str]:
@@ -34,14 +40,14 @@ def parse_mirror(text: str) -> tuple[str, str]:
     """
     registry, sep, mirror = text.strip().partition("=")
     if not sep or not registry or not mirror:
-        raise MirrorError(f"{text!r}: expected REGISTRY=MIRROR[/PATH]")
+        raise MirrorError(repr(text), "expected REGISTRY=MIRROR[/PATH]")
     if "://" in registry or "://" in mirror:
-        raise MirrorError(f"{text!r}: hosts only, without a scheme")
+        raise MirrorError(repr(text), "hosts only, without a scheme")
     host, _, path = mirror.strip("/").partition("/")
     if not _HOST.match(registry) or not _HOST.match(host):
-        raise MirrorError(f"{text!r}: not a registry host")
+        raise MirrorError(repr(text), "not a registry host")
     if path and not _PATH.match(path):
-        raise MirrorError(f"{text!r}: {path!r} is not a repository path")
+        raise MirrorError(repr(text), f"{path!r} is not a repository path")
     return registry.lower(), mirror.strip("/")
 
 
@@ -88,9 +94,9 @@ def write_engine_config(path: Path, mirrors: Mapping[str, Sequence[str]]) -> dic
         try:
             existing = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise MirrorError(f"{path}: not JSON ({exc})") from None
+            raise MirrorError(str(path), f"not JSON ({exc})") from None
         if not isinstance(existing, dict):
-            raise MirrorError(f"{path}: not a JSON object")
+            raise MirrorError(str(path), "not a JSON object")
     config = engine_config(mirrors, existing)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -122,18 +128,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = engine_toml(mirrors)
         elif args.file is not None:
             write_engine_config(args.file, mirrors)
-            return 0
+            return int(ExitCode.OK)
         else:
             text = json.dumps(engine_config(mirrors), indent=2, sort_keys=True) + "\n"
     except MirrorError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return int(exc.exit_code)
     if args.file is not None:
         args.file.parent.mkdir(parents=True, exist_ok=True)
         args.file.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return 0
+    return int(ExitCode.OK)
 
 
 if __name__ == "__main__":

@@ -9,27 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import shutil
-import signal
-import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
-import anyio
-from anyio.abc import ByteReceiveStream, Process
-
+from pipelines import processes
 from pipelines.results import StepOutcome
 from pipelines.steps import ROOT, VULNDB, Step, cache_path
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
-    from pipelines.engines.base import RunContext
-
-#: Seconds a terminated process group gets before it is killed.
-GRACE_S = 5.0
+    from pipelines.engines.base import Engine, RunContext
+    from pipelines.images.config import ImageSettings
+    from pipelines.images.local import LocalPublisher
+    from pipelines.settings import Settings
+    from pipelines.supply.stage import Attestor
 
 
 def host_env(env: Mapping[str, str], root: Path) -> dict[str, str]:
@@ -61,10 +58,6 @@ def placeholder_values(ctx: RunContext, step: Step | None = None) -> dict[str, s
     return values
 
 
-def command_line(argv: tuple[str, ...]) -> str:
-    return shlex.join(argv)
-
-
 def collect_reports(step: Step, service_dir: Path, dest: Path) -> tuple[Path, ...]:
     """Copy the step's report files (globs allowed) into the run's report dir."""
     found: list[Path] = []
@@ -89,67 +82,6 @@ def clear_reports(step: Step, service_dir: Path) -> None:
         (service_dir / step.stdout_to).unlink(missing_ok=True)
 
 
-async def _pump(stream: ByteReceiveStream | None, sinks: tuple[IO[bytes], ...]) -> None:
-    if stream is None:
-        return
-    async for chunk in stream:
-        for sink in sinks:
-            sink.write(chunk)
-            sink.flush()
-
-
-def _signal_group(process: Process, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, sig)
-
-
-async def _stop(process: Process) -> None:
-    """Terminate the step's process group, then kill it if it does not exit in time."""
-    with anyio.CancelScope(shield=True):
-        _signal_group(process, signal.SIGTERM)
-        with anyio.move_on_after(GRACE_S):
-            await process.wait()
-            return
-        _signal_group(process, signal.SIGKILL)
-        await process.wait()
-
-
-async def _run_process(
-    argv: list[str],
-    cwd: Path,
-    env: dict[str, str],
-    log: IO[bytes],
-    stdout_file: IO[bytes] | None,
-    timeout_s: float,
-) -> tuple[int | None, bool]:
-    """Run one process in its own group; returns (exit code, timed out)."""
-    process = await anyio.open_process(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        with anyio.fail_after(timeout_s):
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(_pump, process.stdout, (log, stdout_file) if stdout_file else (log,))
-                tg.start_soon(_pump, process.stderr, (log,))
-                return await process.wait(), False
-    except TimeoutError:
-        await _stop(process)
-        log.write(f"\n!! timed out after {timeout_s:g}s\n".encode())
-        return None, True
-    except BaseException:
-        await _stop(process)
-        raise
-    finally:
-        with anyio.CancelScope(shield=True):
-            await process.aclose()
-
-
 class LocalEngine:
     name = "local"
 
@@ -158,13 +90,14 @@ class LocalEngine:
         self._path = (env or os.environ).get("PATH", os.defpath)
 
     def which(self, program: str) -> str | None:
-        if os.sep in program:
-            return program if os.access(program, os.X_OK) else None
-        return shutil.which(program, path=self._path)
+        return processes.which(program, {"PATH": self._path})
 
     def missing_tools(self, step: Step) -> tuple[str, ...]:
         wanted = (step.program, *step.tools)
         return tuple(dict.fromkeys(t for t in wanted if self.which(t) is None))
+
+    def display(self, step: Step, service: Service, ctx: RunContext) -> str:
+        return processes.command_line(step.resolved(placeholder_values(ctx, step)))
 
     async def run_step(
         self, step: Step, service: Service, ctx: RunContext, log_path: Path
@@ -181,19 +114,47 @@ class LocalEngine:
         (service_dir / ".commerce-ci").mkdir(exist_ok=True)
         with contextlib.ExitStack() as files:
             log = files.enter_context(open(log_path, "ab"))
-            log.write(f"$ {command_line(argv)}  (in {cwd})\n".encode())
+            log.write(f"$ {processes.command_line(argv)}  (in {cwd})\n".encode())
             log.flush()
-            stdout_file = (
-                files.enter_context(open(service_dir / step.stdout_to, "wb"))
-                if step.stdout_to
-                else None
+            stdout = [log]
+            if step.stdout_to:
+                stdout.append(files.enter_context(open(service_dir / step.stdout_to, "wb")))
+            done = await processes.stream(
+                [program, *argv[1:]],
+                timeout_s=ctx.step_timeout_s,
+                cwd=cwd,
+                env=step_env(step, ctx),
+                stdout=stdout,
+                stderr=[log],
             )
-            exit_code, timed_out = await _run_process(
-                [program, *argv[1:]], cwd, step_env(step, ctx), log, stdout_file, ctx.step_timeout_s
-            )
-            log.write(f"\n# exit code {exit_code}\n".encode())
+            if done.timed_out:
+                log.write(f"\n!! timed out after {ctx.step_timeout_s:g}s\n".encode())
+            log.write(f"\n# exit code {done.exit_code}\n".encode())
         duration = time.monotonic() - started
         reports = collect_reports(
-            step, service_dir, ctx.report_dir / "artifacts" / service.name / step.stage.value
+            step, service_dir, ctx.artifacts_dir(service.name, step.stage.value)
         )
-        return StepOutcome(step, exit_code, duration, log_path, reports, timed_out=timed_out)
+        return StepOutcome(
+            step, done.exit_code, duration, log_path, reports, timed_out=done.timed_out
+        )
+
+
+@dataclass(frozen=True)
+class LocalKit:
+    """The local engine's parts: host processes, the daemonless publisher, host cosign/syft."""
+
+    name: str = "local"
+
+    @contextlib.asynccontextmanager
+    async def session(self, ctx: RunContext) -> AsyncIterator[LocalEngine]:
+        yield LocalEngine(ctx.env)
+
+    def publisher(self, image: ImageSettings, engine: Engine, ctx: RunContext) -> LocalPublisher:
+        from pipelines.images.local import LocalPublisher
+
+        return LocalPublisher(image, ctx.root, cache_dir=ctx.cache_dir, env=ctx.env)
+
+    def attestor(self, image: ImageSettings, settings: Settings, ctx: RunContext) -> Attestor:
+        from pipelines.supply.cli import attestor_for
+
+        return attestor_for(settings, image, ctx)

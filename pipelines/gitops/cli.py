@@ -19,6 +19,7 @@ from pipelines.errors import ExitCode
 from pipelines.settings import add_flags, from_args
 
 if TYPE_CHECKING:
+    from pipelines.gitops.commands import GitOpsOptions
     from pipelines.gitops.git import CommitResult, GitOpsRemote
     from pipelines.supply.verify import SignatureCheck
 
@@ -111,25 +112,28 @@ def _signature_check(
     return signature_check(settings.cosign_pub, host_env(env, root), settings.cache_dir)
 
 
-def cmd_promote(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    from pipelines.gitops.commands import GitOpsOptions, promote
+def _target(
+    args: argparse.Namespace, env: Mapping[str, str], root: Path
+) -> tuple[GitOpsRemote, GitOpsOptions, SignatureCheck | None]:
+    """What promote and rollback both work with: the remote, git's options, the check."""
+    from pipelines.gitops.commands import GitOpsOptions
 
     remote, workdir = resolve_remote(args, env, root, _stderr)
     options = GitOpsOptions(workdir=workdir, environ=env, log=_stderr)
-    verify = _signature_check(args, env, root)
-    result = promote(
-        remote, args.services, args.from_env, args.to_env, options=options, verify=verify
-    )
-    return _report(result, args.json)
+    return remote, options, _signature_check(args, env, root)
+
+
+def cmd_promote(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
+    from pipelines.gitops.commands import promote
+
+    remote, options, verify = _target(args, env, root)
+    moved = (args.services, args.from_env, args.to_env)
+    return _report(promote(remote, *moved, options=options, verify=verify), args.json)
 
 
 def cmd_rollback(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    from pipelines.gitops.commands import GitOpsOptions, rollback
+    from pipelines.gitops.commands import rollback
 
-    remote, workdir = resolve_remote(args, env, root, _stderr)
-    options = GitOpsOptions(workdir=workdir, environ=env, log=_stderr)
-    verify = _signature_check(args, env, root)
-    result = rollback(
-        remote, args.service, args.env_name, args.to_digest, options=options, verify=verify
-    )
-    return _report(result, args.json)
+    remote, options, verify = _target(args, env, root)
+    restored = (args.service, args.env_name, args.to_digest)
+    return _report(rollback(remote, *restored, options=options, verify=verify), args.json)

@@ -19,19 +19,19 @@ import ipaddress
 import os
 import random
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pipelines import processes
 from pipelines.errors import ConfigError
 from pipelines.gitops.errors import GitCommandError, GitOpsConflict, GitOpsError
+from pipelines.processes import Completed
 
 Log = Callable[[str], None]
 
@@ -143,13 +143,6 @@ def _secret_forms(username: str, token: str) -> tuple[str, ...]:
     return (token, base64.b64encode(pair).decode(), f"{username}:{token}")
 
 
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -207,7 +200,7 @@ def git_environment(
 
 @dataclass(frozen=True)
 class GitRunner:
-    """Runs git: argv list, own process group, killed on timeout, output scrubbed of secrets."""
+    """Runs git through the process runner: scrubbed of secrets, stopped on timeout."""
 
     env: Mapping[str, str]
     secrets: tuple[str, ...] = ()
@@ -223,38 +216,25 @@ class GitRunner:
         check: bool = True,
         stdin: str | None = None,
         timeout_s: float | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        argv = [self.git, *args]
-        shown = ["git", *args]
-        self.log(f"[gitops {self.op_id}] {scrub(' '.join(shown), self.secrets)}")
+    ) -> Completed:
         timeout = timeout_s or self.timeout_s
-        with subprocess.Popen(  # noqa: S603 - argv list; the token is only in the environment
-            argv,
+        done = processes.run(
+            [self.git, *args],
+            timeout_s=timeout,
             cwd=cwd,
-            env=dict(self.env),
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        ) as proc:
-            try:
-                out, err = proc.communicate(stdin, timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                out, err = proc.communicate()
-                raise GitCommandError(
-                    shown, None, scrub(f"{out}{err}", self.secrets), f"no answer in {timeout:.0f}s"
-                ) from None
-        result = subprocess.CompletedProcess(
-            shown, proc.returncode, scrub(out, self.secrets), scrub(err, self.secrets)
+            env=self.env,
+            input=stdin,
+            secrets=self.secrets,
+            log=lambda line: self.log(f"[gitops {self.op_id}] {line}"),
+            hint="install git (apt-get install git)",
         )
-        if check and result.returncode != 0:
-            output = result.stdout + result.stderr
-            hint = AUTH_HINT if any(p in output for p in _AUTH_FAILED) else ""
-            raise GitCommandError(shown, result.returncode, output, hint)
-        return result
+        shown = ["git", *done.argv[1:]]
+        if done.timed_out:
+            raise GitCommandError(shown, None, done.output, f"no answer in {timeout:.0f}s")
+        if check and done.exit_code != 0:
+            hint = AUTH_HINT if any(p in done.output for p in _AUTH_FAILED) else ""
+            raise GitCommandError(shown, done.exit_code, done.output, hint)
+        return done
 
 
 @contextlib.contextmanager
@@ -329,7 +309,7 @@ class Checkout:
         texts = []
         for sha in shas:
             shown = self.run("show", f"{sha}:{relpath}", cwd=self.root, check=False)
-            if shown.returncode == 0:
+            if shown.exit_code == 0:
                 texts.append(shown.stdout)
         return texts
 
@@ -443,14 +423,14 @@ class Committer:
                 output = pushed.stdout + pushed.stderr
             except GitCommandError as exc:  # a timeout: the push may or may not have landed
                 pushed, output = None, exc.output or "timed out"
-            if pushed is not None and pushed.returncode == 0:
+            if pushed is not None and pushed.exit_code == 0:
                 return attempt
             lowered = output.lower()
             permanent = "hook declined" in lowered or not any(p in lowered for p in _RETRYABLE_PUSH)
             if pushed is not None and permanent:
                 raise GitCommandError(
                     ["git", "push", "origin", f"HEAD:refs/heads/{branch}"],
-                    pushed.returncode,
+                    pushed.exit_code,
                     output,
                     "the remote refused the push for a reason a retry cannot fix",
                 )
@@ -469,7 +449,7 @@ class Committer:
     def _rebase(self, run: GitRunner, tree: Path) -> None:
         branch = self.remote.branch
         rebased = run("rebase", "--quiet", f"origin/{branch}", cwd=tree, check=False)
-        if rebased.returncode == 0:
+        if rebased.exit_code == 0:
             return
         conflicted = run("diff", "--name-only", "--diff-filter=U", cwd=tree, check=False)
         run("rebase", "--abort", cwd=tree, check=False)
@@ -480,7 +460,7 @@ class Committer:
         if not files:
             raise GitCommandError(
                 ["git", "rebase", f"origin/{branch}"],
-                rebased.returncode,
+                rebased.exit_code,
                 rebased.stdout + rebased.stderr,
             )
         raise GitOpsConflict(self.remote.url, branch, files, upstream)
@@ -513,7 +493,7 @@ def seed_local_remote(
         has_branch = run(
             "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", cwd=bare_path, check=False
         )
-        if has_branch.returncode == 0:
+        if has_branch.exit_code == 0:
             return bare_path
     bare_path.mkdir(parents=True, exist_ok=True)
     run("init", "--quiet", "--bare", f"--initial-branch={branch}", str(bare_path), cwd=bare_path)

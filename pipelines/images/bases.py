@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.images.config import BASE_PREFIX, BASE_TAG, base_repository
+from pipelines.images.config import BASE_PREFIX, BASE_TAG, ImageSettings, base_repository
 from pipelines.images.debian import (
     Apt,
     BaseImageError,
@@ -395,3 +395,17 @@ def _manifest(layer: Layer, config: bytes) -> bytes:
         "layers": [{"mediaType": layer.media_type, "digest": layer.digest, "size": layer.size}],
     }
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+
+
+def ensure_bases(
+    image: ImageSettings,
+    kinds: Iterable[str],
+    cache_dir: Path,
+    log: Callable[[str], None],
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Publish missing runtime bases into the base registry (built from Debian packages)."""
+    target = image.base_target
+    credentials = image.base_credentials if image.bases else image.credentials
+    with RegistryClient(target.registry, credentials, retry=image.retry) as client:
+        publish_bases(client, sorted(set(kinds)), cache_dir, prefix=target.prefix, log=log, env=env)

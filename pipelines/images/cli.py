@@ -1,8 +1,7 @@
-"""`commerce-ci images` and `commerce-ci bases`, and the image settings `run`/`release` share.
+"""`commerce-ci images` and `commerce-ci bases`.
 
-The target registry is `--registry` (or its env var / file key); with none, `release` starts the
-embedded registry (pipelines.registry.server) and publishes the runtime bases it needs into it,
-so a fresh machine runs the whole chain with no settings at all.
+The target registry is `--registry` (or its env var / file key); with none, both use the
+embedded registry (pipelines.registry.server), as `release` does.
 """
 
 from __future__ import annotations
@@ -10,24 +9,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.errors import ConfigError, ExitCode
 from pipelines.images.config import (
-    MIRROR_PASSWORD,
-    MIRROR_USERNAME,
-    ImageSettings,
     RegistryTarget,
-    commit_meta,
     credentials_for,
+    embedded_target,
+    image_settings,
 )
 from pipelines.settings import Settings, add_flags, from_args
 
 if TYPE_CHECKING:
-    from pipelines.catalog import Service
     from pipelines.supply.verify import SignatureCheck
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
@@ -64,91 +59,8 @@ def add_parsers(
     return {"images": cmd_images, "bases": cmd_bases}
 
 
-def target_from(settings: Settings) -> RegistryTarget | None:
-    value = settings.registry
-    if value is None:
-        return None
-    return RegistryTarget.parse(value, settings.source("registry"), "registry")
-
-
-def image_settings(
-    settings: Settings,
-    env: Mapping[str, str],
-    root: Path,
-    target: RegistryTarget,
-    version: str | None = None,
-) -> ImageSettings:
-    meta, short = commit_meta(root, version, settings.source_url, env)
-    bases = None
-    if settings.base_registry is not None:
-        origin = settings.source("base_registry")
-        bases = RegistryTarget.parse(settings.base_registry, origin, "base_registry")
-        if not bases.prefix:
-            bases = RegistryTarget(bases.registry, "commerce-ci/base")
-    mirror = None
-    if settings.base_mirror is not None:
-        origin = settings.source("base_mirror")
-        mirror_target = RegistryTarget.parse(settings.base_mirror, origin, "base_mirror")
-        if mirror_target.prefix:
-            raise ConfigError(origin, "base_mirror", "a mirror is HOST[:PORT], without a prefix")
-        mirror = mirror_target.registry
-    base_host = (bases or target).registry
-    return ImageSettings(
-        target=target,
-        meta=meta,
-        commit_tag=short,
-        version=version,
-        bases=bases,
-        mirror=mirror,
-        credentials=credentials_for(target.registry, env),
-        base_credentials=credentials_for(base_host, env),
-        mirror_credentials=(
-            credentials_for(mirror, env, MIRROR_USERNAME, MIRROR_PASSWORD) if mirror else None
-        ),
-    )
-
-
-@contextmanager
-def embedded_target(settings: Settings, env: Mapping[str, str]) -> Iterator[RegistryTarget]:
-    """The configured registry, or the embedded one started for the length of the block."""
-    target = target_from(settings)
-    if target is not None:
-        yield target
-        return
-    from pipelines.registry.server import embedded_registry
-
-    with embedded_registry(settings.cache_dir / "registry", env, log=_stderr) as address:
-        yield RegistryTarget(address)
-
-
-def ensure_bases(
-    image: ImageSettings, kinds: Iterable[str], cache_dir: Path, log: Callable[[str], None]
-) -> None:
-    """Publish missing runtime bases into the base registry (built from Debian packages)."""
-    from pipelines.images.bases import publish_bases
-    from pipelines.registry.client import RegistryClient
-
-    target = image.base_target
-    credentials = image.base_credentials if image.bases else image.credentials
-    with RegistryClient(target.registry, credentials, retry=image.retry) as client:
-        publish_bases(client, sorted(set(kinds)), cache_dir, prefix=target.prefix, log=log)
-
-
-def ensure_bases_for(
-    image: ImageSettings,
-    services: Iterable[Service],
-    cache_dir: Path,
-    log: Callable[[str], None],
-) -> None:
-    """The runtime bases these services' images start from, published where missing."""
-    from pipelines.toolchains import toolchain_for
-
-    kinds = {toolchain_for(service).runtime(service).base for service in services}
-    ensure_bases(image, kinds, cache_dir, log)
-
-
 def cmd_bases(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    from pipelines.images.bases import BASE_KINDS
+    from pipelines.images.bases import BASE_KINDS, ensure_bases
 
     settings = from_args(args, env, root)
     unknown = sorted(set(args.kinds) - set(BASE_KINDS))
@@ -160,13 +72,12 @@ def cmd_bases(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> i
         target = RegistryTarget.parse(
             settings.base_registry, settings.source("base_registry"), "base_registry"
         )
-        ensure_bases(
-            image_settings(settings, env, root, target), kinds, settings.cache_dir, _stderr
-        )
-        return ExitCode.OK
-    with embedded_target(settings, env) as target:
         image = image_settings(settings, env, root, target)
-        ensure_bases(image, kinds, settings.cache_dir, _stderr)
+        ensure_bases(image, kinds, settings.cache_dir, _stderr, env)
+        return ExitCode.OK
+    with embedded_target(settings, env, _stderr) as target:
+        image = image_settings(settings, env, root, target)
+        ensure_bases(image, kinds, settings.cache_dir, _stderr, env)
     return ExitCode.OK
 
 
@@ -248,7 +159,7 @@ def cmd_images(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> 
     settings = from_args(args, env, root)
     catalog = load_catalog(root, settings.services_dir)
     (service,) = catalog.select([args.service])
-    with embedded_target(settings, env) as target:
+    with embedded_target(settings, env, _stderr) as target:
         repository = target.repository(service.spec.image.repository)
         with RegistryClient(target.registry, credentials_for(target.registry, env)) as client:
             by_digest: dict[str, list[str]] = {}

@@ -8,11 +8,12 @@ argv, a log line or a report: providers hand them to the registry client only.
 from __future__ import annotations
 
 import re
-import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.catalog import Service
 from pipelines.errors import ConfigError
@@ -24,13 +25,16 @@ from pipelines.registry.auth import (
     credentials_from_env,
 )
 from pipelines.registry.client import RetryPolicy
+from pipelines.source import git_query
+
+if TYPE_CHECKING:
+    from pipelines.settings import Settings
 
 BASE_PREFIX = "commerce-ci/base"
 BASE_TAG = "bookworm"
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
-GIT_TIMEOUT_S = 30.0
 #: The repository images are labelled with when neither a setting, GitHub Actions, nor a git
 #: remote that is a URL names it (the repository terraform's CI identity trusts).
 DEFAULT_SOURCE_URL = "https://github.com/commerce-platform/commerce-ci"
@@ -93,6 +97,14 @@ class ImageSettings:
     def repository(self, service: Service) -> str:
         return self.target.repository(service.spec.image.repository)
 
+    def credentials_at(self, registry: str) -> CredentialProvider | None:
+        """The login for `registry`: the target's, the mirror's, else the bases'."""
+        if registry == self.target.registry:
+            return self.credentials
+        if registry == self.mirror:
+            return self.mirror_credentials
+        return self.base_credentials
+
     def tags(self) -> tuple[str, ...]:
         return (self.commit_tag, *((f"v{self.version}",) if self.version else ()))
 
@@ -125,21 +137,6 @@ def check_version(version: str | None, source: str = "--version") -> str | None:
     return version
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(  # noqa: S603 - argv list of fixed git queries
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
 def source_url(root: Path, setting: str | None, env: Mapping[str, str]) -> str:
     """The repository URL an image names as its source: never a checkout path.
 
@@ -148,7 +145,7 @@ def source_url(root: Path, setting: str | None, env: Mapping[str, str]) -> str:
     A credential in the URL is dropped, so no label ever carries one.
     """
     server, repository = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
-    remote = _git(root, "remote", "get-url", "origin")
+    remote = git_query(root, "remote", "get-url", "origin")
     candidates = (
         setting,
         f"{server.rstrip('/')}/{repository}" if server and repository else None,
@@ -167,9 +164,9 @@ def commit_meta(
     env: Mapping[str, str] | None = None,
 ) -> tuple[ImageMeta, str]:
     """Labels and timestamps fixed by HEAD (not the clock), and the short-sha tag."""
-    sha = _git(root, "rev-parse", "HEAD")
-    short = _git(root, "rev-parse", "--short=12", "HEAD")
-    when = _git(root, "show", "-s", "--format=%ct", "HEAD")
+    sha = git_query(root, "rev-parse", "HEAD")
+    short = git_query(root, "rev-parse", "--short=12", "HEAD")
+    when = git_query(root, "show", "-s", "--format=%ct", "HEAD")
     if not sha or not short or not when:
         raise ConfigError(str(root), None, "images need a git commit to label them (no HEAD)")
     meta = ImageMeta(
@@ -179,3 +176,72 @@ def commit_meta(
         created=datetime.fromtimestamp(int(when), UTC),
     )
     return meta, short
+
+
+# --- from the run's settings (pipelines.settings) ---------------------------------------------
+
+
+def target_from(settings: Settings) -> RegistryTarget | None:
+    """The target registry setting, parsed (None when unset)."""
+    value = settings.registry
+    if value is None:
+        return None
+    return RegistryTarget.parse(value, settings.source("registry"), "registry")
+
+
+def _bases_target(settings: Settings) -> RegistryTarget | None:
+    if settings.base_registry is None:
+        return None
+    origin = settings.source("base_registry")
+    bases = RegistryTarget.parse(settings.base_registry, origin, "base_registry")
+    return bases if bases.prefix else RegistryTarget(bases.registry, BASE_PREFIX)
+
+
+def _mirror(settings: Settings) -> str | None:
+    if settings.base_mirror is None:
+        return None
+    origin = settings.source("base_mirror")
+    mirror = RegistryTarget.parse(settings.base_mirror, origin, "base_mirror")
+    if mirror.prefix:
+        raise ConfigError(origin, "base_mirror", "a mirror is HOST[:PORT], without a prefix")
+    return mirror.registry
+
+
+def image_settings(
+    settings: Settings,
+    env: Mapping[str, str],
+    root: Path,
+    target: RegistryTarget,
+    version: str | None = None,
+) -> ImageSettings:
+    """The image settings of a run: labels from HEAD, bases, mirror, credentials from `env`."""
+    meta, short = commit_meta(root, version, settings.source_url, env)
+    bases, mirror = _bases_target(settings), _mirror(settings)
+    return ImageSettings(
+        target=target,
+        meta=meta,
+        commit_tag=short,
+        version=version,
+        bases=bases,
+        mirror=mirror,
+        credentials=credentials_for(target.registry, env),
+        base_credentials=credentials_for((bases or target).registry, env),
+        mirror_credentials=(
+            credentials_for(mirror, env, MIRROR_USERNAME, MIRROR_PASSWORD) if mirror else None
+        ),
+    )
+
+
+@contextmanager
+def embedded_target(
+    settings: Settings, env: Mapping[str, str], log: Callable[[str], None]
+) -> Iterator[RegistryTarget]:
+    """The configured registry, or the embedded one started for the length of the block."""
+    target = target_from(settings)
+    if target is not None:
+        yield target
+        return
+    from pipelines.registry.server import embedded_registry
+
+    with embedded_registry(settings.cache_dir / "registry", env, log=log) as address:
+        yield RegistryTarget(address)

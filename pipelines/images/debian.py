@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.errors import CommerceCiError, ExitCode, ToolMissingError
+from pipelines import processes
+from pipelines.errors import CommerceCiError, ExitCode
+from pipelines.processes import Completed
 
 #: Relations a runtime needs; recommends, suggests and the rest are left out.
 DEPENDS_FLAGS = (
@@ -56,29 +57,6 @@ class StaleIndexError(BaseImageError):
     """apt's package lists lack a candidate or point at a file the mirror no longer has."""
 
 
-Run = Callable[[Sequence[str], Path | None, float], "subprocess.CompletedProcess[str]"]
-
-
-def run_command(
-    argv: Sequence[str], cwd: Path | None, timeout: float, env: Mapping[str, str]
-) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(  # noqa: S603 - argv built from package names apt reported
-            list(argv),
-            cwd=cwd,
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise BaseImageError(
-            f"{argv[0]} timed out after {timeout:.0f}s: {' '.join(argv)}"
-        ) from error
-
-
 @dataclass(frozen=True)
 class DebPackage:
     """A candidate version from apt's lists, with the hash its .deb must have."""
@@ -112,13 +90,11 @@ class Apt:
 
     @classmethod
     def locate(cls, state_dir: Path, env: Mapping[str, str], timeout_s: float) -> Apt:
-        path = env.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        tools = {}
-        for name in ("apt-get", "apt-cache", "dpkg-deb"):
-            found = shutil.which(name, path=path)
-            if found is None:
-                raise ToolMissingError(name, TOOL_HINT)
-            tools[name] = found
+        search = {"PATH": env.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
+        tools = {
+            name: processes.resolve([name], search, TOOL_HINT)[0]
+            for name in ("apt-get", "apt-cache", "dpkg-deb")
+        }
         state_dir.mkdir(parents=True, exist_ok=True)
         status = state_dir / "dpkg-status-empty"
         status.touch()
@@ -144,14 +120,19 @@ class Apt:
             "APT::Sandbox::User=root",
         )
 
-    def _run(
-        self, argv: Sequence[str], cwd: Path | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return run_command(argv, cwd, self.timeout_s, self.env)
+    def _run(self, argv: Sequence[str], cwd: Path | None = None) -> Completed:
+        """apt or dpkg-deb through the process runner; a timeout is a BaseImageError."""
+        done = processes.run(argv, timeout_s=self.timeout_s, cwd=cwd, env=self.env)
+        if done.timed_out:
+            shown = " ".join(argv)
+            raise BaseImageError(
+                f"{Path(argv[0]).name} timed out after {self.timeout_s:.0f}s: {shown}"
+            )
+        return done
 
     def update(self) -> None:
         result = self._run([self.apt_get, *self.options, "-q", "update"])
-        if result.returncode != 0:
+        if result.exit_code != 0:
             raise BaseImageError(
                 f"apt-get update failed: {_tail(result.stderr)}",
                 "check the apt sources and the network, then run `apt-get update`",
@@ -169,7 +150,7 @@ class Apt:
         while level:
             seen.update(level)
             result = self._run([self.apt_cache, *self.options, "depends", *DEPENDS_FLAGS, *level])
-            if result.returncode != 0:
+            if result.exit_code != 0:
                 raise StaleIndexError(
                     f"apt-cache depends {' '.join(level)} failed: {_tail(result.stderr)}",
                     "run `apt-get update`",
@@ -187,7 +168,7 @@ class Apt:
         result = self._run([self.apt_cache, *self.options, "show", "--no-all-versions", *names])
         packages = {p.name: p for p in parse_show(result.stdout)}
         missing = [name for name in names if name not in packages]
-        if result.returncode != 0 or missing:
+        if result.exit_code != 0 or missing:
             raise StaleIndexError(
                 f"no installable candidate for {', '.join(missing) or ' '.join(names)}: "
                 f"{_tail(result.stderr)}",
@@ -202,7 +183,7 @@ class Apt:
         if wanted:
             argv = [self.apt_get, *self.options, "-q", "download", *(p.pin for p in wanted)]
             result = self._run(argv, debs_dir)
-            if result.returncode != 0:
+            if result.exit_code != 0:
                 names = ", ".join(p.pin for p in wanted)
                 raise StaleIndexError(
                     f"apt-get download failed for {names}: {_tail(result.stderr)}",
@@ -220,7 +201,7 @@ class Apt:
 
     def unpack(self, deb: Path, root: Path) -> None:
         result = self._run([self.dpkg_deb, "-x", str(deb), str(root)])
-        if result.returncode != 0:
+        if result.exit_code != 0:
             raise BaseImageError(
                 f"dpkg-deb -x {deb.name} failed: {_tail(result.stderr)}",
                 f"delete {deb} so it is downloaded again",

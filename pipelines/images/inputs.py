@@ -1,28 +1,38 @@
-"""The input digest: one hash of everything that can change a service's image.
+"""The input digest: one hash of everything that can change a service's image, and nothing else.
 
-It covers the service's files and its declared `inputs` (what git tracks or would track, so build
-outputs and ignored caches never count), the Steps of every check stage (builder images, argv,
-env), the runtime recipe and the base image's digest. The registry keeps it as a tag on the
-pushed image, so any runner, however fresh, can ask "was this exact input already shipped?"
+It covers:
+- the service's files and its declared `inputs` (what git tracks or would track, so build
+  outputs and ignored caches never count), service.yaml included;
+- the build stage's Steps (builder image, argv, env, workdir, outputs): how the files under
+  /app come to be;
+- the runtime recipe: which of them the image carries and how it runs them;
+- the base image's digest, and the source URL the image is labelled with.
+It leaves out how a service is checked (the test, lint and SCA Steps: a vulnerability
+database, a scanner's flags), which never changes the image, and the commit itself, so the
+same inputs at a later commit reuse the image. Every engine hashes the same `ImageInputs`
+(pipelines.images.publisher), so one registry cache serves every runner.
+
+The registry keeps it as a tag on the pushed image, so any runner, however fresh, can ask
+"was this exact input already shipped?"
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pipelines import processes
 from pipelines.catalog import Service
 from pipelines.errors import PlanError
-from pipelines.steps import CHECK_STAGES
-from pipelines.toolchains.base import Toolchain, ToolchainOptions
+from pipelines.images.publisher import ImageInputs
+from pipelines.steps import Step
 
 #: Bump when what the digest covers changes, so old tags stop matching.
-SCHEME = "commerce-ci/inputs/v1"
+SCHEME = "commerce-ci/inputs/v2"
 TAG_PREFIX = "inputs-"
 GIT_TIMEOUT_S = 60.0
 
@@ -38,20 +48,12 @@ def _pathspecs(service: Service) -> list[str]:
 
 def tracked_files(root: Path, service: Service) -> list[str]:
     """Files git tracks, or would (untracked but not ignored), under the service and its inputs."""
-    specs = _pathspecs(service)
-    try:
-        out = subprocess.run(  # noqa: S603 - argv list; pathspecs come from the catalog
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs],
-            cwd=root,
-            capture_output=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PlanError(f"git ls-files failed in {root}: {exc}") from None
-    if out.returncode != 0:
-        raise PlanError(f"git ls-files failed in {root}: {out.stderr.decode(errors='replace')}")
-    return sorted({name for name in out.stdout.decode().split("\0") if name})
+    argv = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
+    done = processes.run([*argv, *_pathspecs(service)], timeout_s=GIT_TIMEOUT_S, cwd=root)
+    if not done.ok:
+        why = f"no answer in {GIT_TIMEOUT_S:g}s" if done.timed_out else done.stderr.strip()
+        raise PlanError(f"git ls-files failed in {root}: {why}")
+    return sorted({name for name in done.out.decode().split("\0") if name})
 
 
 def _file_digest(path: Path) -> str | None:
@@ -67,46 +69,34 @@ def _file_digest(path: Path) -> str | None:
     return f"{executable}{digest.hexdigest()}"
 
 
-def _steps_document(
-    service: Service, toolchain: Toolchain, options: ToolchainOptions
-) -> list[dict[str, Any]]:
-    document = []
-    for stage in CHECK_STAGES:
-        for step in toolchain.steps(service, stage, options):
-            document.append(
-                {
-                    "stage": stage.value,
-                    "image": step.image,
-                    "argv": list(step.argv),
-                    "env": dict(sorted(step.env.items())),
-                    "workdir": step.workdir,
-                    "outputs": list(step.outputs),
-                }
-            )
-    return document
+def _build_document(steps: Sequence[Step]) -> list[dict[str, Any]]:
+    return [
+        {
+            "image": step.image,
+            "argv": list(step.argv),
+            "env": dict(sorted(step.env.items())),
+            "workdir": step.workdir,
+            "outputs": list(step.outputs),
+            "setup": [list(command) for command in step.setup],
+        }
+        for step in steps
+    ]
 
 
 def input_digest(
-    root: Path,
-    service: Service,
-    toolchain: Toolchain,
-    *,
-    base_digest: str,
-    options: ToolchainOptions | None = None,
-    extra: Sequence[str] = (),
+    root: Path, inputs: ImageInputs, *, base_digest: str, extra: Sequence[str] = ()
 ) -> str:
-    """`sha256:<hex>` over the service's inputs; equal inputs give equal digests anywhere.
-
-    `extra` carries anything else the caller's image depends on (the image settings that end
-    up in it, say), so that changing them invalidates the cache too.
-    """
+    """`sha256:<hex>` over what makes the image (see the module docstring); equal inputs give
+    equal digests anywhere. `extra` carries the image settings that end up in the image (the
+    source label), so that changing them invalidates the cache too."""
+    service = inputs.service
     files = {name: _file_digest(root / name) for name in tracked_files(root, service)}
     document = {
         "scheme": SCHEME,
         "service": service.spec.model_dump(mode="json"),
         "files": {name: digest for name, digest in files.items() if digest is not None},
-        "steps": _steps_document(service, toolchain, options or ToolchainOptions()),
-        "runtime": asdict(toolchain.runtime(service)),
+        "build": _build_document(inputs.build),
+        "runtime": asdict(inputs.runtime),
         "base": base_digest,
         "extra": list(extra),
     }

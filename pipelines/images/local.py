@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import anyio
 from pipelines.catalog import Service
 from pipelines.images.config import BASE_TAG, ImageSettings, base_repository
 from pipelines.images.inputs import input_digest, input_tag
-from pipelines.images.publisher import ImageRecord
+from pipelines.images.publisher import ImageInputs, ImageRecord
 from pipelines.images.recipe import ImageError, image_recipe
 from pipelines.logs import append_line
 from pipelines.registry.client import RegistryClient
@@ -25,7 +26,6 @@ from pipelines.registry.errors import RegistryNotFound
 from pipelines.registry.image import AssembledImage, BaseImage, assemble, pull_base, push_image
 from pipelines.registry.layers import build_layer
 from pipelines.registry.reference import Reference
-from pipelines.toolchains.base import Toolchain, ToolchainOptions
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,17 @@ class LocalPublisher:
         self,
         settings: ImageSettings,
         root: Path,
-        options: ToolchainOptions | None = None,
         *,
-        layer_cache: Path | None = None,
+        cache_dir: Path | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
         self.root = root
-        self.options = options or ToolchainOptions()
+        #: Where runtime bases are built (.deb cache) and service layers kept.
+        self.cache_dir = cache_dir
         #: Compressed service layers by tar digest: a rebuild of the same files skips gzip.
-        self.layer_cache = layer_cache
+        self.layer_cache = cache_dir / "layers" if cache_dir is not None else None
+        self.env = env
         self._lock = threading.Lock()
         self._clients: dict[str, RegistryClient] = {}
         self._bases: dict[str, BaseImage] = {}
@@ -92,12 +94,7 @@ class LocalPublisher:
         s = self.settings
         with self._lock:
             if registry not in self._clients:
-                if registry == s.target.registry:
-                    credentials = s.credentials
-                elif registry == s.mirror:
-                    credentials = s.mirror_credentials
-                else:
-                    credentials = s.base_credentials
+                credentials = s.credentials_at(registry)
                 self._clients[registry] = RegistryClient(registry, credentials, retry=s.retry)
             return self._clients[registry]
 
@@ -135,35 +132,41 @@ class LocalPublisher:
 
     # -- the stages ----------------------------------------------------------------------
 
-    def _input_digest(self, service: Service, toolchain: Toolchain) -> str:
-        base = self.base(toolchain.runtime(service).base)
-        digest = input_digest(
-            self.root,
-            service,
-            toolchain,
-            base_digest=base.manifest.digest,
-            options=self.options,
-            extra=(self.settings.meta.source,),
-        )
-        self._inputs[service.name] = digest
+    def prepare_sync(self, bases: Collection[str], log: Callable[[str], None]) -> None:
+        from pipelines.images.bases import ensure_bases
+
+        if self.cache_dir is None:
+            raise ImageError("publishing runtime bases needs a cache dir to build them in")
+        ensure_bases(self.settings, bases, self.cache_dir, log, self.env)
+
+    async def prepare(self, bases: Collection[str], log: Callable[[str], None]) -> None:
+        """The runtime bases of these kinds, published where the base registry lacks them."""
+        await anyio.to_thread.run_sync(self.prepare_sync, bases, log)
+
+    def _input_digest(self, inputs: ImageInputs) -> str:
+        base = self.base(inputs.runtime.base)
+        extra = (self.settings.meta.source,)
+        digest = input_digest(self.root, inputs, base_digest=base.manifest.digest, extra=extra)
+        self._inputs[inputs.service.name] = digest
         return digest
 
-    def input_digest_of(self, service: Service, toolchain: Toolchain) -> str:
+    def input_digest_of(self, inputs: ImageInputs) -> str:
         """The service's input digest, computed once per run (the lookup computes it first)."""
-        return self._inputs.get(service.name) or self._input_digest(service, toolchain)
+        return self._inputs.get(inputs.service.name) or self._input_digest(inputs)
 
-    def _base_ref(self, service: Service, toolchain: Toolchain) -> str:
+    def base_ref(self, kind: str) -> str:
         """Where the image's runtime base was read from, pinned (the provenance names it)."""
-        base = self.base(toolchain.runtime(service).base)
+        base = self.base(kind)
         return f"{base.registry}/{base.repository}@{base.manifest.digest}"
 
     def _ref(self, service: Service, tag: str, digest: str) -> str:
         repository = self.settings.repository(service)
         return str(Reference(self.settings.target.registry, repository, tag, digest))
 
-    def lookup_sync(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
+    def lookup_sync(self, inputs: ImageInputs, log: Path) -> ImageRecord | None:
+        service = inputs.service
         write = functools.partial(append_line, log)
-        digest = self._input_digest(service, toolchain)
+        digest = self._input_digest(inputs)
         tag = input_tag(digest)
         repository = self.settings.repository(service)
         client = self.target()
@@ -183,13 +186,13 @@ class LocalPublisher:
             input_digest=digest,
             tags=(*tags, tag),
             reused=True,
-            base=self._base_ref(service, toolchain),
+            base=self.base_ref(inputs.runtime.base),
         )
 
-    def build_sync(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
+    def build_sync(self, inputs: ImageInputs, log: Path) -> ImageRecord:
+        service, runtime = inputs.service, inputs.runtime
         write = functools.partial(append_line, log)
-        runtime = toolchain.runtime(service)
-        digest = self.input_digest_of(service, toolchain)
+        digest = self.input_digest_of(inputs)
         base = self.base(runtime.base)
         write(f"base {runtime.base}: {base.repository}@{base.manifest.digest}")
         recipe = image_recipe(service, runtime, self.root, self.settings.meta)
@@ -199,7 +202,7 @@ class LocalPublisher:
             cache_dir=self.layer_cache,
         )
         image = assemble(base, layer, recipe.config)
-        base_ref = self._base_ref(service, toolchain)
+        base_ref = self.base_ref(runtime.base)
         self._built[service.name] = _Built(image, digest, base_ref)
         write(
             f"assembled {image.digest}: {len(recipe.entries)} files, layer {layer.size} bytes "
@@ -236,11 +239,11 @@ class LocalPublisher:
             base=built.base,
         )
 
-    async def lookup(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
-        return await anyio.to_thread.run_sync(self.lookup_sync, service, toolchain, log)
+    async def lookup(self, inputs: ImageInputs, log: Path) -> ImageRecord | None:
+        return await anyio.to_thread.run_sync(self.lookup_sync, inputs, log)
 
-    async def build(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
-        return await anyio.to_thread.run_sync(self.build_sync, service, toolchain, log)
+    async def build(self, inputs: ImageInputs, log: Path) -> ImageRecord:
+        return await anyio.to_thread.run_sync(self.build_sync, inputs, log)
 
     async def push(self, service: Service, log: Path) -> ImageRecord:
         return await anyio.to_thread.run_sync(self.push_sync, service, log)

@@ -1,14 +1,30 @@
-"""What an engine's image and push stages return, and the protocol the scheduler calls."""
+"""What an engine's image and push stages take and return, and the protocol the scheduler calls."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
-    from pipelines.toolchains.base import Toolchain
+    from pipelines.steps import Step
+    from pipelines.toolchains.base import Runtime
+
+
+@dataclass(frozen=True)
+class ImageInputs:
+    """What a service's image is made from, as the run derived it: the build stage's Steps
+    (how the files under /app come to be) and the runtime recipe (which files, how they run).
+
+    The scheduler hands the same value to whichever engine publishes, so the input digest of
+    one service is the same whatever engine, runner or run options (a vulnerability database,
+    say) computes it."""
+
+    service: Service
+    build: tuple[Step, ...]
+    runtime: Runtime
 
 
 @dataclass(frozen=True)
@@ -48,15 +64,23 @@ class ImageRecord:
 class ImagePublisher(Protocol):
     """Builds and pushes service images for one run; each engine brings its own."""
 
-    async def lookup(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord | None:
+    async def prepare(self, bases: Collection[str], log: Callable[[str], None]) -> None:
+        """The runtime bases of these kinds, published where the base registry lacks them."""
+        ...
+
+    async def lookup(self, inputs: ImageInputs, log: Path) -> ImageRecord | None:
         """The image already pushed for the service's current input digest, tagged for this
         commit (no blob sent), or None when these inputs were never shipped."""
         ...
 
-    async def build(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
+    async def build(self, inputs: ImageInputs, log: Path) -> ImageRecord:
         """Assemble the image from the build's outputs (ref stays None until pushed)."""
         ...
 
     async def push(self, service: Service, log: Path) -> ImageRecord:
         """Push what `build` assembled: blobs the registry lacks, then the tags."""
+        ...
+
+    def close(self) -> None:
+        """Let go of registry connections (the run is over)."""
         ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -240,50 +240,73 @@ def push_image(
     layers are mounted when it is the target registry, copied through otherwise.
     """
     sent_before = target.bytes_uploaded
-    uploaded: list[str] = []
-    mounted: list[str] = []
-    present: list[str] = []
+    sent = _Sent()
     base = image.base
     same_registry = base_client.registry == target.registry
     for descriptor in base.layers:
         digest = str(descriptor["digest"])
         if target.blob_exists(repository, digest):
-            present.append(digest)
+            sent.present.append(digest)
         elif (
             same_registry
             and base.repository != repository
             and target.mount_blob(repository, digest, base.repository)
         ):
-            mounted.append(digest)
+            sent.mounted.append(digest)
         else:
             target.upload_blob(repository, digest, base_client.get_blob(base.repository, digest))
-            uploaded.append(digest)
-    own_blobs = ((image.layer.digest, image.layer.data), (image.config_digest, image.config))
-    for digest, data in own_blobs:
+            sent.uploaded.append(digest)
+    for digest, data in (
+        (image.layer.digest, image.layer.data),
+        (image.config_digest, image.config),
+    ):
         if target.blob_exists(repository, digest):
-            present.append(digest)
+            sent.present.append(digest)
         else:
             target.upload_blob(repository, digest, data)
-            uploaded.append(digest)
-    every_blob = [str(d["digest"]) for d in base.layers] + [image.layer.digest, image.config_digest]
+            sent.uploaded.append(digest)
+    _check_blobs(image, target, repository)
+    manifest_put = _put_manifest(image, target, repository, tags)
+    return PushResult(
+        reference=Reference(target.registry, repository, tags[0] if tags else None, image.digest),
+        digest=image.digest,
+        tags=tags,
+        uploaded=tuple(sent.uploaded),
+        mounted=tuple(sent.mounted),
+        present=tuple(sent.present),
+        bytes_uploaded=target.bytes_uploaded - sent_before,
+        manifest_put=manifest_put,
+    )
+
+
+@dataclass
+class _Sent:
+    """What a push did with each blob."""
+
+    uploaded: list[str] = field(default_factory=list)
+    mounted: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+
+
+def _check_blobs(image: AssembledImage, target: RegistryClient, repository: str) -> None:
+    """A manifest is never put while a blob it names is missing."""
+    every_blob = [str(d["digest"]) for d in image.base.layers]
+    every_blob += [image.layer.digest, image.config_digest]
     missing = [digest for digest in every_blob if not target.blob_exists(repository, digest)]
     if missing:
         raise RegistryError(
             target.registry, repository, f"blobs missing after upload, manifest not put: {missing}"
         )
-    manifest_put = False
+
+
+def _put_manifest(
+    image: AssembledImage, target: RegistryClient, repository: str, tags: tuple[str, ...]
+) -> bool:
+    """The manifest under each tag that does not name it yet; whether any was put."""
+    put = False
     for ref in tags or (image.digest,):
         if target.head_manifest(repository, ref) == image.digest:
             continue
         target.put_manifest(repository, ref, image.manifest, image.media_type)
-        manifest_put = True
-    return PushResult(
-        reference=Reference(target.registry, repository, tags[0] if tags else None, image.digest),
-        digest=image.digest,
-        tags=tags,
-        uploaded=tuple(uploaded),
-        mounted=tuple(mounted),
-        present=tuple(present),
-        bytes_uploaded=target.bytes_uploaded - sent_before,
-        manifest_put=manifest_put,
-    )
+        put = True
+    return put

@@ -8,8 +8,6 @@ logins; a registry that already answers on the port is used as it is.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,13 +15,15 @@ from pathlib import Path
 
 import httpx
 
-from pipelines.errors import ToolMissingError
+from pipelines import processes
 from pipelines.registry.errors import RegistryUnavailable
 
 DEFAULT_PORT = 5055
 BINARY = "docker-registry"
 INSTALL_HINT = "apt-get install docker-registry (scripts/tools.d/40-registry.sh does it)"
 START_TIMEOUT_S = 30.0
+#: Seconds the registry gets to finish uploads in flight before it is killed.
+STOP_GRACE_S = 10.0
 
 
 def _answers(address: str) -> bool:
@@ -52,15 +52,6 @@ def _config(data: Path, address: str) -> str:
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @contextmanager
 def embedded_registry(
     state_dir: Path,
@@ -75,20 +66,13 @@ def embedded_registry(
         log(f"registry: using the one already on {address}")
         yield address
         return
-    binary = shutil.which(BINARY, path=env.get("PATH"))
-    if binary is None:
-        raise ToolMissingError(BINARY, INSTALL_HINT)
+    binary = processes.resolve([BINARY], env, INSTALL_HINT)[0]
     state_dir.mkdir(parents=True, exist_ok=True)
     config = state_dir / "config.yml"
     config.write_text(_config(state_dir / "data", address), encoding="utf-8")
-    with (state_dir / "registry.log").open("ab") as output:
-        process = subprocess.Popen(  # noqa: S603 - argv list of a fixed binary and our config
-            [binary, "serve", str(config)],
-            stdout=output,
-            stderr=output,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    process = processes.start(
+        [binary, "serve", str(config)], output=state_dir / "registry.log", env=env
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _answers(address):
@@ -102,4 +86,4 @@ def embedded_registry(
         log(f"registry: started on {address} (storage {state_dir / 'data'})")
         yield address
     finally:
-        _stop(process)
+        process.stop(grace_s=STOP_GRACE_S)

@@ -6,6 +6,7 @@ from pipelines.reports.junit import TestTotals
 from pipelines.reports.run_report import run_status
 from pipelines.results import RunResult, Status
 from pipelines.steps import CHECK_STAGES, Stage
+from pipelines.waterfall.render import format_seconds
 
 _WORDS = {
     Status.PASSED: "passed",
@@ -16,13 +17,7 @@ _WORDS = {
 
 
 def format_duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
+    return format_seconds(seconds, precise=False)
 
 
 def _cell(text: str) -> str:
@@ -70,10 +65,21 @@ def render_summary(
             "next to this summary in the reports folder (the CI artifact).",
             "",
         ]
+    lines += _table(result)
+    lines += _totals(result, tests, findings)
+    lines += _failures(result)
+    if warnings:
+        lines += ["", "### Report warnings", ""]
+        lines += [f"- {_cell(w)}" for w in warnings]
+    return "\n".join(lines) + "\n"
+
+
+def _table(result: RunResult) -> list[str]:
+    """One row per service: its status at each stage, its image, its duration."""
     stages = _stages(result)
     images = _images(result)
     columns = [str(stage) for stage in stages] + (["image"] if images else [])
-    lines += [
+    lines = [
         "| service | language | " + " | ".join(columns) + " | duration |",
         "|---|---|" + "---|" * len(columns) + "---:|",
     ]
@@ -87,6 +93,11 @@ def render_summary(
             cells.append(images.get(service.name, "-"))
         cells.append(format_duration(service.duration_s))
         lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _totals(result: RunResult, tests: TestTotals | None, findings: int | None) -> list[str]:
+    lines: list[str] = []
     gitops = result.extra.get("gitops")
     if isinstance(gitops, dict) and gitops.get("commit"):
         lines += [
@@ -102,18 +113,19 @@ def render_summary(
         ]
     if findings is not None:
         lines += ["", f"Findings (lint and SCA): {findings}."]
+    return lines
+
+
+def _failures(result: RunResult) -> list[str]:
     failed = [
         (service.name, stage)
         for service in result.services
         for stage in service.stages
         if stage.status is Status.FAILED
     ]
-    if failed:
-        lines += ["", "### Failures", ""]
-        for name, stage in failed:
-            reason = _cell(stage.reason or "no reason recorded")
-            lines.append(f"- `{name}` {stage.stage}: {reason}")
-    if warnings:
-        lines += ["", "### Report warnings", ""]
-        lines += [f"- {_cell(w)}" for w in warnings]
-    return "\n".join(lines) + "\n"
+    if not failed:
+        return []
+    lines = ["", "### Failures", ""]
+    for name, stage in failed:
+        lines.append(f"- `{name}` {stage.stage}: {_cell(stage.reason or 'no reason recorded')}")
+    return lines

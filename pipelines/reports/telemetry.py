@@ -133,8 +133,19 @@ def export_spans(
     endpoint = traces_endpoint(env)
     if endpoint is None:
         return 0
+    provider, exporter = _provider(endpoint, env, timeout_s)
+    tracer = provider.get_tracer("pipelines.reports.telemetry")
+    run_span = _run_span(tracer, result, env)
+    for service in result.services:
+        _service_spans(tracer, run_span, service, result)
+    run_span.end(end_time=_ns(max(result.finished_at, result.started_at)))
+    provider.force_flush(timeout_millis=int(timeout_s * 1000))
+    provider.shutdown()
+    return exporter.exported
 
-    from opentelemetry import trace
+
+def _provider(endpoint: str, env: Mapping[str, str], timeout_s: float) -> tuple[Any, Any]:
+    """A tracer provider batching into a counting OTLP/HTTP exporter."""
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -147,81 +158,87 @@ def export_spans(
         OTLPSpanExporter(endpoint=endpoint, headers=_headers(env) or None, timeout=timeout_s)
     )
     provider.add_span_processor(BatchSpanProcessor(exporter, max_export_batch_size=512))  # type: ignore[arg-type]
-    tracer = provider.get_tracer("pipelines.reports.telemetry")
+    return provider, exporter
 
-    def status_of(failed: bool, description: str | None = None) -> trace.Status:
-        if failed:
-            return trace.Status(trace.StatusCode.ERROR, description)
-        return trace.Status(trace.StatusCode.OK)
 
-    run_start = result.started_at
-    run_end = max(result.finished_at, run_start)
-    run_span = tracer.start_span(
+def _status(failed: bool, description: str | None = None) -> Any:
+    from opentelemetry import trace
+
+    if failed:
+        return trace.Status(trace.StatusCode.ERROR, description)
+    return trace.Status(trace.StatusCode.OK)
+
+
+def _run_span(tracer: Any, result: RunResult, env: Mapping[str, str]) -> Any:
+    outcome = "cancellation" if result.interrupted else ("failure" if result.failed else "success")
+    span = tracer.start_span(
         "commerce-ci run",
-        start_time=_ns(run_start),
+        start_time=_ns(result.started_at),
         attributes={
             "commerce_ci.engine": result.engine,
             "commerce_ci.status": run_status(result),
             "commerce_ci.services": len(result.services),
             "cicd.pipeline.name": PIPELINE_NAME,
             "cicd.pipeline.action.name": "RUN",
-            "cicd.pipeline.result": (
-                "cancellation"
-                if result.interrupted
-                else ("failure" if result.failed else "success")
-            ),
+            "cicd.pipeline.result": outcome,
             **({"vcs.ref.head.revision": result.revision} if result.revision else {}),
             **_ci_run_attributes(env),
         },
     )
-    run_span.set_status(status_of(result.failed or result.interrupted, run_status(result)))
-    run_ctx = trace.set_span_in_context(run_span)
-    for service in result.services:
-        svc_start, svc_end = _service_window(service, result)
-        common = {
-            "commerce_ci.engine": result.engine,
-            "commerce_ci.service": service.name,
-            "commerce_ci.language": service.language,
-        }
-        svc_span = tracer.start_span(
-            f"service {service.name}",
-            context=run_ctx,
-            start_time=_ns(svc_start),
-            attributes={
-                **common,
-                "commerce_ci.path": service.path,
-                "commerce_ci.status": str(service.status),
-            },
-        )
-        svc_span.set_status(status_of(service.status is Status.FAILED))
-        svc_ctx = trace.set_span_in_context(svc_span)
-        previous_end = svc_start
-        for stage in service.stages:
-            start, end = _stage_window(stage, previous_end, (svc_start, svc_end))
-            previous_end = end
-            attrs: dict[str, Any] = {
-                **common,
-                "commerce_ci.stage": str(stage.stage),
-                "commerce_ci.status": str(stage.status),
-                "commerce_ci.findings": stage.findings,
-                "cicd.pipeline.task.name": f"{service.name}/{stage.stage}",
-                "cicd.pipeline.task.run.result": _TASK_RESULT[stage.status],
-            }
-            if stage.stage in _TASK_TYPE:
-                attrs["cicd.pipeline.task.type"] = _TASK_TYPE[stage.stage]
-            if stage.reason:
-                attrs["commerce_ci.reason"] = stage.reason
-            span = tracer.start_span(
-                f"{service.name} {stage.stage}",
-                context=svc_ctx,
-                start_time=_ns(start),
-                attributes=attrs,
-            )
-            span.set_status(status_of(stage.status is Status.FAILED, stage.reason))
-            span.end(end_time=_ns(end))
-        svc_span.end(end_time=_ns(svc_end))
-    run_span.end(end_time=_ns(run_end))
+    span.set_status(_status(result.failed or result.interrupted, run_status(result)))
+    return span
 
-    provider.force_flush(timeout_millis=int(timeout_s * 1000))
-    provider.shutdown()
-    return exporter.exported
+
+def _service_spans(tracer: Any, run_span: Any, service: ServiceResult, result: RunResult) -> None:
+    """The service's span under the run's, and a span per stage under it."""
+    from opentelemetry import trace
+
+    svc_start, svc_end = _service_window(service, result)
+    common = {
+        "commerce_ci.engine": result.engine,
+        "commerce_ci.service": service.name,
+        "commerce_ci.language": service.language,
+    }
+    svc_span = tracer.start_span(
+        f"service {service.name}",
+        context=trace.set_span_in_context(run_span),
+        start_time=_ns(svc_start),
+        attributes={
+            **common,
+            "commerce_ci.path": service.path,
+            "commerce_ci.status": str(service.status),
+        },
+    )
+    svc_span.set_status(_status(service.status is Status.FAILED))
+    context = trace.set_span_in_context(svc_span)
+    previous_end = svc_start
+    for stage in service.stages:
+        start, end = _stage_window(stage, previous_end, (svc_start, svc_end))
+        previous_end = end
+        span = tracer.start_span(
+            f"{service.name} {stage.stage}",
+            context=context,
+            start_time=_ns(start),
+            attributes=_stage_attributes(common, service, stage),
+        )
+        span.set_status(_status(stage.status is Status.FAILED, stage.reason))
+        span.end(end_time=_ns(end))
+    svc_span.end(end_time=_ns(svc_end))
+
+
+def _stage_attributes(
+    common: Mapping[str, Any], service: ServiceResult, stage: StageResult
+) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        **common,
+        "commerce_ci.stage": str(stage.stage),
+        "commerce_ci.status": str(stage.status),
+        "commerce_ci.findings": stage.findings,
+        "cicd.pipeline.task.name": f"{service.name}/{stage.stage}",
+        "cicd.pipeline.task.run.result": _TASK_RESULT[stage.status],
+    }
+    if stage.stage in _TASK_TYPE:
+        attrs["cicd.pipeline.task.type"] = _TASK_TYPE[stage.stage]
+    if stage.reason:
+        attrs["commerce_ci.reason"] = stage.reason
+    return attrs

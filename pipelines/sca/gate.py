@@ -12,14 +12,13 @@ Pure Python over files: no process is started here.
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import ConfigError
+from pipelines.severity import Severity
 from pipelines.steps import ReportKind, Step
 
 #: The subfolder of an offline database that the pinned osv-scanner (v2.0-v2.4) reads;
@@ -28,56 +27,6 @@ OFFLINE_DB_SUBDIR = "osv-scanner"
 #: How many blocking findings the one-line reason names before summarising the rest.
 _NAMED_IN_REASON = 5
 
-
-class Severity(enum.IntEnum):
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-    CRITICAL = 4
-
-    @classmethod
-    def parse(cls, name: str) -> Severity:
-        try:
-            return cls[name.strip().upper()]
-        except KeyError:
-            choices = ", ".join(s.name.lower() for s in cls)
-            raise ConfigError(
-                "severity threshold", None, f"unknown severity {name!r}; expected one of {choices}"
-            ) from None
-
-    @classmethod
-    def from_score(cls, score: float) -> Severity | None:
-        """CVSS base score bands (FIRST's qualitative scale); 0 means none, so no verdict."""
-        if score >= 9.0:
-            return cls.CRITICAL
-        if score >= 7.0:
-            return cls.HIGH
-        if score >= 4.0:
-            return cls.MEDIUM
-        if score > 0.0:
-            return cls.LOW
-        return None
-
-    @classmethod
-    def from_label(cls, label: object) -> Severity | None:
-        """Labels scanners and advisories use (SARIF levels, GHSA words, semgrep severities)."""
-        if not isinstance(label, str):
-            return None
-        return _LABELS.get(label.strip().lower())
-
-
-_LABELS: dict[str, Severity] = {
-    "critical": Severity.CRITICAL,
-    "high": Severity.HIGH,
-    "error": Severity.HIGH,
-    "medium": Severity.MEDIUM,
-    "moderate": Severity.MEDIUM,
-    "warning": Severity.MEDIUM,
-    "low": Severity.LOW,
-    "note": Severity.LOW,
-    "info": Severity.LOW,
-    "none": Severity.LOW,
-}
 
 #: What a finding whose severity nobody wrote down counts as.
 UNKNOWN_SEVERITY = Severity.HIGH

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
-import signal
 import socket
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines import processes
 from pipelines.errors import CommerceCiError, ExitCode
+from pipelines.processes import Background
 
 
 class ShopError(CommerceCiError):
@@ -60,7 +59,7 @@ class Started:
     name: str
     port: int
     log: Path
-    process: subprocess.Popen[bytes]
+    process: Background
 
     def wait_ready(self, timeout_s: float, http: bool) -> None:
         """Wait for the port (and /readyz for HTTP services); fail with the log's tail."""
@@ -81,29 +80,10 @@ class Started:
 
     def stop(self, grace_s: float = 10.0) -> None:
         """SIGTERM (the services shut down gracefully), then SIGKILL for the whole group."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(grace_s)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(grace_s)
+        self.process.stop(grace_s)
 
 
 def start(
     name: str, argv: list[str], cwd: Path, env: dict[str, str], log: Path, port: int
 ) -> Started:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - an argv list from the service recipe
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Started(name, port, log, process)
+    return Started(name, port, log, processes.start(argv, output=log, cwd=cwd, env=env))

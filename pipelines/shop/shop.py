@@ -9,17 +9,18 @@ loopback port of its own as METRICS_PORT (a fixed one, as in the chart, would be
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines import processes
 from pipelines.catalog import Catalog, Service
-from pipelines.errors import ConfigError, ToolMissingError
+from pipelines.errors import ConfigError
 from pipelines.shop.otlp import OtlpReceiver
 from pipelines.shop.processes import ShopError, Started, free_port, start
 from pipelines.toolchains.base import Runtime
 
+REDIS_HINT = "apt-get install redis-server"
 #: Seconds a service may take to listen (a JVM on a busy 2-core runner takes a while).
 READY_TIMEOUT_S = 90.0
 #: What the services read to open /metrics (libs/*/telemetry, ad, fraud-detection).
@@ -149,15 +150,11 @@ class Shop:
             if not path.exists():
                 raise ShopError(f"{service.name}: {program} does not exist; run the build first")
             return [str(path), *command[1:]]
-        found = shutil.which(program, path=self.settings.env.get("PATH"))
-        if found is None:
-            raise ToolMissingError(program, f"{service.name} runs on {program}; install it")
-        return [found, *command[1:]]
+        hint = f"{service.name} runs on {program}; install it"
+        return processes.resolve(command, self.settings.env, hint)
 
     def _start_redis(self) -> None:
-        redis = shutil.which("redis-server", path=self.settings.env.get("PATH"))
-        if redis is None:
-            raise ToolMissingError("redis-server", "apt-get install redis-server")
+        (redis,) = processes.resolve(["redis-server"], self.settings.env, REDIS_HINT)
         self.redis_port = free_port()
         data = self.settings.workdir / "redis"
         data.mkdir(parents=True, exist_ok=True)

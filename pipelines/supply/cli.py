@@ -1,39 +1,36 @@
-"""The run's Attestor from its settings, for `commerce-ci release` (and `run` with the stages)."""
+"""The run's host Attestor from its settings (the local engine's, and `--engine dagger`'s from
+the CLI): the signing key from cosign_key/cosign_pub, syft and cosign on the host."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipelines.images.config import ImageSettings
 from pipelines.supply.keys import signing_key
 from pipelines.supply.stage import Attestor, SupplyOptions
 
+if TYPE_CHECKING:
+    from pipelines.engines.base import RunContext
+    from pipelines.settings import Settings
+
 SUPPLY_SETTINGS = ("cosign_key", "cosign_pub")
 
 
-def attestor_for(
-    settings: Any,
-    image: ImageSettings,
-    env: Mapping[str, str],
-    engine_env: Mapping[str, str],
-    vulndb: Path | None,
-) -> Attestor:
+def attestor_for(settings: Settings, image: ImageSettings, ctx: RunContext) -> Attestor:
     """Signer from cosign_key/cosign_pub; logins, labels and registry from `image`."""
     key = signing_key(
         settings.cosign_key,
         settings.cosign_pub,
-        {**engine_env, **env, "PATH": engine_env.get("PATH", "")},
+        ctx.env,
         settings.cache_dir,
         settings.source("cosign_key"),
     )
     options = SupplyOptions(
         key=key,
-        report_dir=settings.report_dir,
-        env=engine_env,
+        report_dir=ctx.report_dir,
+        env=ctx.env,
         engine=settings.engine,
-        vulndb=vulndb,
+        vulndb=ctx.vulndb,
         severity_threshold=settings.fail_on,
     )
     return Attestor(image, options)

@@ -20,6 +20,7 @@ from pathlib import Path
 import anyio
 
 from pipelines.catalog import Service
+from pipelines.engines.base import artifacts_dir
 from pipelines.images.config import ImageSettings
 from pipelines.images.publisher import ImageRecord
 from pipelines.logs import append_line
@@ -63,7 +64,7 @@ class Attestor:
         self.cosign = Cosign(options.key, registry, self.login, options.env)
 
     def _folder(self, service: Service) -> Path:
-        folder = self.options.report_dir / "artifacts" / service.name / "supply"
+        folder = artifacts_dir(self.options.report_dir, service.name, "supply")
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 

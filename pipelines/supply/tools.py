@@ -11,13 +11,13 @@ import base64
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines import processes
 from pipelines.errors import CommerceCiError, ExitCode, ToolMissingError
 from pipelines.registry.auth import CredentialProvider
 
@@ -94,21 +94,7 @@ def run_tool(
     cwd: Path | None = None,
 ) -> Completed:
     """Run one program (argv list) and return its combined output with `secrets` masked."""
-    try:
-        done = subprocess.run(  # noqa: S603 - argv list of a pinned tool
-            list(argv),
-            env=dict(env),
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        raise SupplyError(f"{Path(argv[0]).name} timed out after {timeout_s:.0f}s") from None
-    output = (done.stdout or "") + (done.stderr or "")
-    for secret in secrets:
-        if secret:
-            output = output.replace(secret, "***")
-    return Completed(done.returncode, output)
+    done = processes.run(argv, timeout_s=timeout_s, cwd=cwd, env=env, secrets=secrets)
+    if done.exit_code is None:
+        raise SupplyError(f"{Path(argv[0]).name} timed out after {timeout_s:.0f}s")
+    return Completed(done.exit_code, done.output)

@@ -9,13 +9,11 @@ pick up a dependency version the lockfile does not name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, ROOT, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainOptions
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -39,7 +37,7 @@ BUILD_OUTPUTS = (f"**/bin/{CONFIGURATION}",)
 #: One JUnit file per test assembly ({assembly} is the logger's token, not an engine placeholder).
 JUNIT_GLOB = f"{REPORT_DIR}/junit/*.xml"
 
-INSTALL_HINTS: dict[str, str] = {
+INSTALL_HINTS: Mapping[str, str] = {
     "dotnet": "no .NET SDK here: run .NET services with `--engine dagger` (image "
     f"{IMAGE}), or install the .NET 8 SDK (Microsoft's apt package dotnet-sdk-8.0)",
 }
@@ -58,28 +56,22 @@ TARGET_FRAMEWORK = "net8.0"
 
 
 @dataclass(frozen=True)
-class DotnetToolchain:
+class DotnetToolchain(ToolchainBase):
     language: str = "dotnet"
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
-    )
     image: str = IMAGE
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = (NUGET_CACHE,)
+    tools: ClassVar[Mapping[str, str]] = INSTALL_HINTS
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
-        if stage.value in overrides:
-            argv = tuple(overrides[stage.value])
-            return (self._step(stage, f"{stage.value} (service command)", argv, BUILD_OUTPUTS),)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
             return (
-                self._step(stage, "dotnet restore", ("dotnet", "restore", "--locked-mode")),
-                self._step(
+                self.step(stage, "dotnet restore", ("dotnet", "restore", "--locked-mode")),
+                self.step(
                     stage,
                     "dotnet build",
                     ("dotnet", "build", "--no-restore", "--configuration", CONFIGURATION),
-                    BUILD_OUTPUTS,
+                    outputs=BUILD_OUTPUTS,
                 ),
             )
         if stage is Stage.TEST:
@@ -94,9 +86,11 @@ class DotnetToolchain:
                 "--logger",
                 junit_logger(service),
             )
-            return (self._step(stage, "dotnet test", argv),)
-        argv = ("dotnet", "format", "--verify-no-changes", "--no-restore", "--severity", "warn")
-        return (self._step(stage, "dotnet format", argv),)
+            return (self.step(stage, "dotnet test", argv),)
+        if stage is Stage.LINT:
+            lint = ("dotnet", "format", "--verify-no-changes", "--no-restore", "--severity", "warn")
+            return (self.step(stage, "dotnet format", lint),)
+        return ()
 
     def runtime(self, service: Service) -> Runtime:
         """The Release build of the project whose assembly is named after the service."""
@@ -108,19 +102,11 @@ class DotnetToolchain:
             env=(("DOTNET_CLI_TELEMETRY_OPTOUT", "1"),),
         )
 
-    def _step(
-        self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()
-    ) -> Step:
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=argv,
-            env=ENV,
-            caches=(NUGET_CACHE,),
-            outputs=outputs if stage is Stage.BUILD else (),
-            reports=(ReportFile("junit", JUNIT_GLOB),) if stage is Stage.TEST else (),
-        )
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """A test step writes one JUnit file per test assembly."""
+        if stage is Stage.TEST:
+            fields.setdefault("reports", (ReportFile("junit", JUNIT_GLOB),))
+        return super().step(stage, name, argv, **fields)
 
 
 DOTNET = DotnetToolchain()

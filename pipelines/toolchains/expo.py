@@ -22,13 +22,11 @@ Tests are Jest (React Native's preset through `jest-expo`, the Testing Library),
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
-from pipelines.sca.steps import sca_steps
-from pipelines.steps import REPORT_DIR, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainOptions
+from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
+from pipelines.toolchains.base import Runtime, ToolchainBase
 from pipelines.toolchains.node import ENV as NPM_ENV
 from pipelines.toolchains.node import IMAGE, NPM_CACHE, NPM_CI, npx
 from pipelines.toolchains.node import INSTALL_HINTS as NODE_INSTALL_HINTS
@@ -42,6 +40,8 @@ EXPORT_DIR = "dist"
 #: The update server's source entry and its bundled form.
 SERVER_ENTRY = "server/main.ts"
 SERVER_BUNDLE = "build/server.js"
+#: What the build leaves for the image: the export and the bundled server.
+OUTPUTS = (EXPORT_DIR, SERVER_BUNDLE)
 #: The runtime base's Node (Debian 12's 18.x): esbuild lowers the server's syntax to it.
 SERVER_TARGET = "node18"
 
@@ -68,34 +68,34 @@ ESLINT = npx("eslint", "--max-warnings=0", ".")
 
 
 @dataclass(frozen=True)
-class ExpoToolchain:
+class ExpoToolchain(ToolchainBase):
     language: str = "expo"
     image: str = IMAGE
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {**SCA_INSTALL_HINTS, **NODE_INSTALL_HINTS}
-    )
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = (NPM_CACHE,)
+    tools: ClassVar[Mapping[str, str]] = NODE_INSTALL_HINTS
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
-        if stage.value in overrides:
-            argv = tuple(overrides[stage.value])
-            outputs = self.outputs() if stage is Stage.BUILD else ()
-            return (self._step(stage, f"{stage.value} (service command)", argv, outputs),)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
             return (
-                self._step(stage, "npm ci", NPM_CI),
-                self._step(stage, "expo export", EXPORT),
-                self._step(stage, "esbuild server", BUNDLE_SERVER, self.outputs()),
+                self.step(stage, "npm ci", NPM_CI),
+                self.step(stage, "expo export", EXPORT),
+                self.step(stage, "esbuild server", BUNDLE_SERVER, outputs=OUTPUTS),
             )
         if stage is Stage.TEST:
-            return (self._step(stage, "jest", JEST),)
-        return (self._step(stage, "tsc --noEmit", TSC), self._step(stage, "eslint", ESLINT))
+            return (self.step(stage, "jest", JEST),)
+        if stage is Stage.LINT:
+            return (self.step(stage, "tsc --noEmit", TSC), self.step(stage, "eslint", ESLINT))
+        return ()
 
-    @staticmethod
-    def outputs() -> tuple[str, ...]:
-        return (EXPORT_DIR, SERVER_BUNDLE)
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """npm and npx need node itself; a test step tells jest-junit where JUnit goes."""
+        if stage is Stage.TEST:
+            fields.setdefault("env", {**self.env, "JEST_JUNIT_OUTPUT_FILE": JUNIT})
+            fields.setdefault("reports", (ReportFile("junit", JUNIT),))
+        if argv[0] in ("npm", "npx"):
+            fields.setdefault("tools", ("node",))
+        return super().step(stage, name, argv, **fields)
 
     def runtime(self, service: Service) -> Runtime:
         """The bundled update server over `dist/`, reading the runtime version from app.json."""
@@ -104,22 +104,6 @@ class ExpoToolchain:
             files=(f"{EXPORT_DIR}/**", SERVER_BUNDLE, "app.json"),
             command=("node", SERVER_BUNDLE),
             env=(("NODE_ENV", "production"),),
-        )
-
-    def _step(
-        self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()
-    ) -> Step:
-        test = stage is Stage.TEST
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=argv,
-            env={**ENV, "JEST_JUNIT_OUTPUT_FILE": JUNIT} if test else ENV,
-            caches=(NPM_CACHE,),
-            outputs=outputs,
-            reports=(ReportFile("junit", JUNIT),) if test else (),
-            tools=("node",) if argv[0] in ("npm", "npx") else (),
         )
 
 

@@ -19,16 +19,14 @@ dependency graph twice. A service's own commands (`commands:` in service.yaml, e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
-    from pipelines.toolchains.base import ToolchainOptions
 
 GO_IMAGE = "golang:1.26.8-bookworm"
 GO_TEST_REPORT = f"{REPORT_DIR}/go-test.json"
@@ -52,73 +50,41 @@ def binary_path(service: Service) -> str:
 
 
 @dataclass(frozen=True)
-class GoToolchain:
+class GoToolchain(ToolchainBase):
     language: str = "go"
     image: str = GO_IMAGE
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {
-            "go": "install Go 1.26 from https://go.dev/dl/ (or the golang-go package)",
-            "gofmt": "ships with Go: put $(go env GOROOT)/bin on PATH",
-        }
-    )
+    env: ClassVar[Mapping[str, str]] = CHECK_ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = CACHES
+    tools: ClassVar[Mapping[str, str]] = {
+        "go": "install Go 1.26 from https://go.dev/dl/ (or the golang-go package)",
+        "gofmt": "ships with Go: put $(go env GOROOT)/bin on PATH",
+    }
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        override = service.spec.commands.get(stage.value)
-        if override:
-            return (self._own_command(service, stage, override),)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
-            argv = (
-                "go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary_path(service), ".",
-            )  # fmt: skip
-            return (self._step(stage, "go build", argv, outputs=(binary_path(service),)),)
+            argv = ("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary_path(service), ".")
+            return (self.step(stage, "go build", argv, outputs=(binary_path(service),)),)
         if stage is Stage.TEST:
-            step = self._step(stage, "go test", ("go", "test", "-vet=off", "-json", "./..."))
-            return (
-                replace(
-                    step,
-                    stdout_to=GO_TEST_REPORT,
-                    reports=(ReportFile("go-test-json", GO_TEST_REPORT),),
-                ),
-            )
+            report = ReportFile("go-test-json", GO_TEST_REPORT)
+            argv = ("go", "test", "-vet=off", "-json", "./...")
+            return (self.step(stage, "go test", argv, stdout_to=GO_TEST_REPORT, reports=(report,)),)
         if stage is Stage.LINT:
             return (
-                self._step(stage, "go vet", ("go", "vet", "./...")),
-                self._step(stage, "gofmt", ("gofmt", "-d", "-e", ".")),
+                self.step(stage, "go vet", ("go", "vet", "./...")),
+                self.step(stage, "gofmt", ("gofmt", "-d", "-e", ".")),
             )
         return ()
 
-    def _own_command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> Step:
-        """A service's own command for `stage`, as written; a build still builds static."""
-        if stage is Stage.BUILD:
-            outputs = (binary_path(service),)
-            return self._step(stage, "go build", argv, outputs, env={**ENV, "CGO_ENABLED": "0"})
-        name = "go test (service command)" if stage is Stage.TEST else "lint (service command)"
-        return self._step(stage, name, argv, env=ENV)
+    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
+        """A service's own command runs as written, without the checks' shared settings (a
+        `go test -race` needs cgo); a build still builds static (the runtime base has no libc)."""
+        env = {**ENV, "CGO_ENABLED": "0"} if stage is Stage.BUILD else dict(ENV)
+        return tuple(replace(step, env=env) for step in super().command(service, stage, argv))
 
     def runtime(self, service: Service) -> Runtime:
         """The build's static binary is the whole runtime: CGO_ENABLED=0 needs no libc."""
         binary = binary_path(service)
         return Runtime("static", (binary,), (binary,))
-
-    def _step(
-        self,
-        stage: Stage,
-        name: str,
-        argv: tuple[str, ...],
-        outputs: tuple[str, ...] = (),
-        env: Mapping[str, str] = CHECK_ENV,
-    ) -> Step:
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=tuple(argv),
-            env=dict(env),
-            caches=CACHES,
-            outputs=outputs,
-        )
 
 
 GO = GoToolchain()

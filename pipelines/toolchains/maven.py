@@ -9,13 +9,11 @@ still comes from the service's `pom.xml` when it declares the plugin.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step, cache_path
-from pipelines.toolchains.base import Runtime, ToolchainOptions
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -40,10 +38,13 @@ KTLINT_PLUGIN = "com.github.gantsign.maven:ktlint-maven-plugin:3.5.0"
 #: Where a service's pom copies its runtime dependencies (see `MavenToolchain.runtime`).
 RUNTIME_LIB_DIR = "target/lib"
 
+#: What surefire writes for every test class, whatever the command that ran the tests.
+SUREFIRE_REPORTS = ReportFile("junit", "target/surefire-reports/TEST-*.xml")
+
 #: Checkstyle findings as SARIF, for the run report.
 CHECKSTYLE_SARIF = f"{REPORT_DIR}/checkstyle.sarif"
 
-INSTALL_HINTS: dict[str, str] = {
+INSTALL_HINTS: Mapping[str, str] = {
     "mvn": "apt-get install maven (or unpack org.apache.maven:apache-maven:3.9.11:bin from "
     "Maven Central into .tools and link bin/mvn into .tools/bin)",
     "java": "apt-get install openjdk-17-jdk-headless",
@@ -88,27 +89,26 @@ def ktlint_lint() -> tuple[LintStep, ...]:
 
 
 @dataclass(frozen=True)
-class MavenToolchain:
+class MavenToolchain(ToolchainBase):
     language: str
     #: The lint stage's steps, in order.
     lint: tuple[LintStep, ...]
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
-    )
     image: str = IMAGE
+    caches: ClassVar[tuple[CacheMount, ...]] = (REPOSITORY_CACHE,)
+    tools: ClassVar[Mapping[str, str]] = INSTALL_HINTS
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
-        if stage.value in overrides:
-            argv = with_repository_cache(tuple(overrides[stage.value]))
-            return (self._step(stage, f"{stage.value} (service command)", argv),)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
-            return (self._step(stage, "mvn package", mvn("-DskipTests", "package")),)
+            return (self.step(stage, "mvn package", mvn("-DskipTests", "package")),)
         if stage is Stage.TEST:
-            return (self._step(stage, "mvn test", mvn("test")),)
-        return tuple(self._step(stage, name, argv, reports) for name, argv, reports in self.lint)
+            return (self.step(stage, "mvn test", mvn("test")),)
+        if stage is Stage.LINT:
+            return tuple(self.step(stage, n, argv, reports=r) for n, argv, r in self.lint)
+        return ()
+
+    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
+        """The service's command; a `mvn ...` one shares the run's repository cache."""
+        return super().command(service, stage, with_repository_cache(argv))
 
     def runtime(self, service: Service) -> Runtime:
         """`java -jar target/<name>.jar`, its runtime classpath in `target/lib`.
@@ -124,25 +124,15 @@ class MavenToolchain:
             base="jre", files=(jar, f"{RUNTIME_LIB_DIR}/*.jar"), command=("java", "-jar", jar)
         )
 
-    def _step(
-        self,
-        stage: Stage,
-        name: str,
-        argv: tuple[str, ...],
-        reports: tuple[ReportFile, ...] = (),
-    ) -> Step:
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """mvn needs java; a build declares the jars, a test what surefire writes."""
+        if stage is Stage.BUILD:
+            fields.setdefault("outputs", BUILD_OUTPUTS)
         if stage is Stage.TEST:
-            reports = (*reports, ReportFile("junit", "target/surefire-reports/TEST-*.xml"))
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=argv,
-            caches=(REPOSITORY_CACHE,),
-            outputs=BUILD_OUTPUTS if stage is Stage.BUILD else (),
-            reports=reports,
-            tools=("java",) if argv[0] == "mvn" else (),
-        )
+            fields["reports"] = (*fields.get("reports", ()), SUREFIRE_REPORTS)
+        if argv[0] == "mvn":
+            fields.setdefault("tools", ("java",))
+        return super().step(stage, name, argv, **fields)
 
 
 JAVA = MavenToolchain(language="java", lint=checkstyle_lint())

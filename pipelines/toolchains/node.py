@@ -13,13 +13,11 @@ TypeScript): stages of a service run in order, in the same folder.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pipelines.sca.steps import INSTALL_HINTS as SCA_INSTALL_HINTS
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime, ToolchainOptions
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
@@ -39,7 +37,7 @@ ENV: Mapping[str, str] = {
 
 JUNIT = f"{REPORT_DIR}/junit.xml"
 
-INSTALL_HINTS: dict[str, str] = {
+INSTALL_HINTS: Mapping[str, str] = {
     "node": "apt-get install nodejs npm (Node 20, as in the builder image)",
     "npm": "apt-get install npm",
     "npx": "apt-get install npm",
@@ -70,7 +68,7 @@ ESLINT = npx("eslint", "--max-warnings=0", ".")
 
 
 @dataclass(frozen=True)
-class NodeToolchain:
+class NodeToolchain(ToolchainBase):
     language: str
     #: (step name, argv) of each stage, in order.
     build: tuple[tuple[str, tuple[str, ...]], ...]
@@ -80,26 +78,30 @@ class NodeToolchain:
     outputs: tuple[str, ...]
     #: The script `node` runs, relative to the service folder (package.json "main" by convention).
     entry: str
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {**SCA_INSTALL_HINTS, **INSTALL_HINTS}
-    )
     image: str = IMAGE
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = (NPM_CACHE,)
+    tools: ClassVar[Mapping[str, str]] = INSTALL_HINTS
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        overrides: Mapping[str, tuple[str, ...]] = service.spec.commands
-        if stage.value in overrides:
-            argv = tuple(overrides[stage.value])
-            outputs = self.outputs if stage is Stage.BUILD else ()
-            return (self._step(stage, f"{stage.value} (service command)", argv, outputs),)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
+            # The last build step declares the outputs, once they all exist.
             *first, (name, argv) = self.build
-            steps = [self._step(stage, n, a) for n, a in first]
-            return (*steps, self._step(stage, name, argv, self.outputs))
+            steps = [self.step(stage, n, a) for n, a in first]
+            return (*steps, self.step(stage, name, argv, outputs=self.outputs))
         if stage is Stage.TEST:
-            return (self._step(stage, "node --test", self.test),)
-        return tuple(self._step(stage, name, argv) for name, argv in self.lint)
+            return (self.step(stage, "node --test", self.test),)
+        if stage is Stage.LINT:
+            return tuple(self.step(stage, name, argv) for name, argv in self.lint)
+        return ()
+
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """npm and npx need node itself; a test step writes JUnit."""
+        if stage is Stage.TEST:
+            fields.setdefault("reports", (ReportFile("junit", JUNIT),))
+        if argv[0] in ("npm", "npx"):
+            fields.setdefault("tools", ("node",))
+        return super().step(stage, name, argv, **fields)
 
     def runtime(self, service: Service) -> Runtime:
         """`node <entry>` over the entry's top folder, package.json and the installed modules.
@@ -118,22 +120,6 @@ class NodeToolchain:
             assets=(("proto", "proto"),),
             image_env=(("PROTO_DIR", "/app/proto"),),
             npm_lockfile="package-lock.json",
-        )
-
-    def _step(
-        self, stage: Stage, name: str, argv: tuple[str, ...], outputs: tuple[str, ...] = ()
-    ) -> Step:
-        """One step; the last build step declares the outputs, once they all exist."""
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=argv,
-            env=ENV,
-            caches=(NPM_CACHE,),
-            outputs=outputs,
-            reports=(ReportFile("junit", JUNIT),) if stage is Stage.TEST else (),
-            tools=("node",) if argv[0] in ("npm", "npx") else (),
         )
 
 

@@ -10,18 +10,15 @@ again) and the service itself into `dist/app`, a folder that runs as
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from pipelines.errors import ConfigError
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
-from pipelines.toolchains.base import Runtime
+from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
 from pipelines.toolchains.python_normalise import NORMALISE
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
-    from pipelines.toolchains.base import ToolchainOptions
 
 PYTHON_IMAGE = "python:3.11.7-slim-bookworm"
 RUFF_VERSION = "0.17.6"
@@ -62,86 +59,69 @@ def python_package(service_name: str) -> str:
 
 
 @dataclass(frozen=True)
-class PythonToolchain:
+class PythonToolchain(ToolchainBase):
     language: str = "python"
     image: str = PYTHON_IMAGE
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {
-            "python": "install Python 3.11 with pip (python3 -m ensurepip)",
-            "ruff": "run scripts/tools.d/13-python-lint.sh (installs ruff into .tools/ruff)",
-        }
-    )
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = CACHES
+    tools: ClassVar[Mapping[str, str]] = {
+        "python": "install Python 3.11 with pip (python3 -m ensurepip)",
+        "ruff": "run scripts/tools.d/13-python-lint.sh (installs ruff into .tools/ruff)",
+    }
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        if service.lockfile != RUNTIME_REQUIREMENTS:
-            raise ConfigError(
-                f"{service.path}/service.yaml",
-                "language",
-                f"the python toolchain builds from {RUNTIME_REQUIREMENTS}, found only "
-                f"{service.lockfile}; export it with `uv export --frozen --no-hashes "
-                f"--no-dev -o {RUNTIME_REQUIREMENTS}`",
-            )
-        override = service.spec.commands.get(stage.value)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         if stage is Stage.BUILD:
-            normalise = self._step(
-                stage,
-                "normalise (no machine paths, no bytecode)",
-                ("python", "-c", NORMALISE, ARTIFACT_DIR),
-                ARTIFACT_DIR,
-            )
-            if override:
-                return (
-                    self._step(stage, "build (service command)", override, ARTIFACT_DIR),
-                    normalise,
-                )
+            locked = (*_PIP_TARGET, ARTIFACT_DIR, "-r", RUNTIME_REQUIREMENTS)
+            own = (*_PIP_TARGET, ARTIFACT_DIR, ".")
             return (
-                self._step(
-                    stage,
-                    "pip install (locked dependencies)",
-                    (*_PIP_TARGET, ARTIFACT_DIR, "-r", RUNTIME_REQUIREMENTS),
-                ),
-                self._step(
-                    stage, "pip install (service)", (*_PIP_TARGET, ARTIFACT_DIR, "."), ARTIFACT_DIR
-                ),
-                normalise,
+                self.step(stage, "pip install (locked dependencies)", locked),
+                self.step(stage, "pip install (service)", own, outputs=(ARTIFACT_DIR,)),
+                self._normalise(),
             )
         if stage is Stage.TEST:
-            if override:
-                return (self._step(stage, "test (service command)", override),)
-            requirements = ("-r", RUNTIME_REQUIREMENTS, "-r", DEV_REQUIREMENTS)
-            pytest = (
-                "python",
-                "-m",
-                "pytest",
-                "-p",
-                "no:cacheprovider",
-                f"--junitxml={JUNIT_REPORT}",
-            )
-            return (
-                self._step(
-                    stage,
-                    "pip install (test dependencies)",
-                    (*_PIP_TARGET, TEST_DEPS_DIR, *requirements),
-                ),
-                Step(
-                    stage=stage,
-                    name="pytest",
-                    image=self.image,
-                    argv=pytest,
-                    env={**ENV, "PYTHONPATH": TEST_DEPS_DIR},
-                    reports=(ReportFile("junit", JUNIT_REPORT),),
-                ),
-            )
+            return self._tests()
         if stage is Stage.LINT:
-            if override:
-                return (self._step(stage, "lint (service command)", override),)
             return (
                 self._lint("ruff check", ("ruff", "check", "--no-cache", ".")),
                 self._lint("ruff format", ("ruff", "format", "--check", "--no-cache", ".")),
             )
         return ()
+
+    def command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> tuple[Step, ...]:
+        """The service's command; after a build, the artifact is normalised all the same (the
+        image is reproducible whoever built it)."""
+        if stage is Stage.BUILD:
+            command = self.step(stage, command_name(stage), argv, outputs=(ARTIFACT_DIR,))
+            return (command, self._normalise())
+        return super().command(service, stage, argv)
+
+    def _tests(self) -> tuple[Step, ...]:
+        """Test tools into their own folder, then pytest with them on the path and JUnit out."""
+        requirements = ("-r", RUNTIME_REQUIREMENTS, "-r", DEV_REQUIREMENTS)
+        pytest = ("python", "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={JUNIT_REPORT}")
+        return (
+            self.step(
+                Stage.TEST,
+                "pip install (test dependencies)",
+                (*_PIP_TARGET, TEST_DEPS_DIR, *requirements),
+            ),
+            self.step(
+                Stage.TEST,
+                "pytest",
+                pytest,
+                env={**ENV, "PYTHONPATH": TEST_DEPS_DIR},
+                caches=(),
+                reports=(ReportFile("junit", JUNIT_REPORT),),
+            ),
+        )
+
+    def _normalise(self) -> Step:
+        argv = ("python", "-c", NORMALISE, ARTIFACT_DIR)
+        name = "normalise (no machine paths, no bytecode)"
+        return self.step(Stage.BUILD, name, argv, outputs=(ARTIFACT_DIR,))
+
+    def _lint(self, name: str, argv: tuple[str, ...]) -> Step:
+        return self.step(Stage.LINT, name, argv, caches=(), setup=LINT_SETUP)
 
     def runtime(self, service: Service) -> Runtime:
         """The artifact folder on PYTHONPATH, running the service's package as `-m`.
@@ -156,29 +136,6 @@ class PythonToolchain:
             exclude=(_SCRIPTS_DIR,),
             command=("python3", "-m", python_package(service.name)),
             env=(("PYTHONPATH", ARTIFACT_DIR), ("PYTHONUNBUFFERED", "1")),
-        )
-
-    def _step(
-        self, stage: Stage, name: str, argv: tuple[str, ...], output: str | None = None
-    ) -> Step:
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=tuple(argv),
-            env=dict(ENV),
-            caches=CACHES,
-            outputs=(output,) if output else (),
-        )
-
-    def _lint(self, name: str, argv: tuple[str, ...]) -> Step:
-        return Step(
-            stage=Stage.LINT,
-            name=name,
-            image=self.image,
-            argv=argv,
-            env=dict(ENV),
-            setup=LINT_SETUP,
         )
 
 

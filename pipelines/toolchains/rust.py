@@ -17,16 +17,14 @@ in the service folder's `target/`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pipelines.sca.steps import sca_steps
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step, cache_path
-from pipelines.toolchains.base import Runtime
+from pipelines.toolchains.base import Runtime, ToolchainBase
 
 if TYPE_CHECKING:
     from pipelines.catalog import Service
-    from pipelines.toolchains.base import ToolchainOptions
 
 RUST_IMAGE = "rust:1.95.0-bookworm"
 CARGO_TEST_REPORT = f"{REPORT_DIR}/cargo-test.txt"
@@ -37,6 +35,10 @@ CACHES = (CacheMount("cargo-registry", "/usr/local/cargo/registry", env="CARGO_H
 ENV: Mapping[str, str] = {"CARGO_TERM_COLOR": "never", "CARGO_INCREMENTAL": "0"}
 #: The image is built with rustup's minimal profile, which leaves the linters out.
 LINT_SETUP = (("rustup", "component", "add", "clippy", "rustfmt"),)
+COMPONENTS_SCRIPT = "scripts/tools.d/12-rust-components.sh"
+#: The host programs the lint steps need beyond cargo.
+CLIPPY = ("cargo-clippy",)
+FMT = ("cargo-fmt", "rustfmt")
 #: Where the shared target dir is mounted in a builder container.
 TARGET_MOUNT = "/cargo-target"
 
@@ -52,42 +54,39 @@ def target_cache(service: Service) -> CacheMount:
 
 
 @dataclass(frozen=True)
-class RustToolchain:
+class RustToolchain(ToolchainBase):
     language: str = "rust"
     image: str = RUST_IMAGE
-    install_hints: dict[str, str] = field(
-        default_factory=lambda: {
-            "cargo": "install Rust with rustup (https://rustup.rs)",
-            "cargo-clippy": "rustup component add clippy (scripts/tools.d/12-rust-components.sh)",
-            "cargo-fmt": "rustup component add rustfmt (scripts/tools.d/12-rust-components.sh)",
-            "rustfmt": "rustup component add rustfmt (scripts/tools.d/12-rust-components.sh)",
-            "install": "ships with coreutils (apt-get install coreutils)",
-        }
-    )
+    env: ClassVar[Mapping[str, str]] = ENV
+    caches: ClassVar[tuple[CacheMount, ...]] = CACHES
+    tools: ClassVar[Mapping[str, str]] = {
+        "cargo": "install Rust with rustup (https://rustup.rs)",
+        "cargo-clippy": f"rustup component add clippy ({COMPONENTS_SCRIPT})",
+        "cargo-fmt": f"rustup component add rustfmt ({COMPONENTS_SCRIPT})",
+        "rustfmt": f"rustup component add rustfmt ({COMPONENTS_SCRIPT})",
+        "install": "ships with coreutils (apt-get install coreutils)",
+    }
 
-    def steps(self, service: Service, stage: Stage, options: ToolchainOptions) -> tuple[Step, ...]:
-        if stage is Stage.SCA:
-            return sca_steps(service, options)
-        override = service.spec.commands.get(stage.value)
-        if override:
-            return (self._own_command(service, stage, override),)
+    def defaults(self, service: Service, stage: Stage) -> tuple[Step, ...]:
         shared = target_cache(service)
         if stage is Stage.BUILD:
             cargo = ("cargo", "build", "--release", "--locked", "--bin", service.name)
             built = f"{cache_path(shared.name)}/release/{service.name}"
             copy = ("install", "-D", "-m", "0755", built, binary_path(service))
             return (
-                self._step(stage, "cargo build", cargo, shared),
-                self._step(stage, "copy binary", copy, shared, outputs=(binary_path(service),)),
+                self.shared_step(shared, stage, "cargo build", cargo),
+                self.shared_step(
+                    shared, stage, "copy binary", copy, outputs=(binary_path(service),)
+                ),
             )
         if stage is Stage.TEST:
             # libtest prints results on stdout and cargo its progress on stderr: keep stdout.
             return (
-                self._step(
+                self.shared_step(
+                    shared,
                     stage,
                     "cargo test",
                     ("cargo", "test", "--release", "--locked"),
-                    shared,
                     stdout_to=CARGO_TEST_REPORT,
                     reports=(ReportFile("cargo-test-text", CARGO_TEST_REPORT),),
                 ),
@@ -95,65 +94,33 @@ class RustToolchain:
         if stage is Stage.LINT:
             clippy = ("cargo", "clippy", "--release", "--locked", "--all-targets")
             return (
-                self._step(
+                self.shared_step(
+                    shared,
                     stage,
                     "cargo clippy",
                     (*clippy, "--", "-D", "warnings"),
-                    shared,
-                    tools=("cargo-clippy",),
+                    tools=CLIPPY,
+                    setup=LINT_SETUP,
                 ),
-                self._step(
-                    stage,
-                    "cargo fmt",
-                    ("cargo", "fmt", "--check"),
-                    None,
-                    tools=("cargo-fmt", "rustfmt"),
+                self.step(
+                    stage, "cargo fmt", ("cargo", "fmt", "--check"), tools=FMT, setup=LINT_SETUP
                 ),
             )
         return ()
 
-    def _own_command(self, service: Service, stage: Stage, argv: tuple[str, ...]) -> Step:
-        """A service's own command for `stage`, as written, with its default target dir."""
-        if stage is Stage.BUILD:
-            return self._step(stage, "cargo build", argv, None, outputs=(binary_path(service),))
-        name = "cargo test (service command)" if stage is Stage.TEST else "lint (service command)"
-        return self._step(stage, name, argv, None)
+    def shared_step(
+        self, target: CacheMount, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any
+    ) -> Step:
+        """A Step whose cargo works in the service's shared target dir (the variable names the
+        mount path in a container; the local engine points it at the cache dir, as it does
+        every cache's variable). A service's own commands keep their folder's `target/`."""
+        env = {**self.env, "CARGO_TARGET_DIR": target.path}
+        return self.step(stage, name, argv, env=env, caches=(*self.caches, target), **fields)
 
     def runtime(self, service: Service) -> Runtime:
         """The release binary alone; it links glibc dynamically, so the base must provide it."""
         binary = binary_path(service)
         return Runtime("glibc", (binary,), (binary,))
-
-    def _step(
-        self,
-        stage: Stage,
-        name: str,
-        argv: tuple[str, ...],
-        target: CacheMount | None,
-        outputs: tuple[str, ...] = (),
-        stdout_to: str | None = None,
-        reports: tuple[ReportFile, ...] = (),
-        tools: tuple[str, ...] = (),
-    ) -> Step:
-        """A Step in the builder image; with `target`, cargo works in that shared target dir
-        (the variable names the mount path in a container; the local engine points it at
-        the cache dir, as it does every cache's variable)."""
-        env = dict(ENV)
-        if target is not None:
-            env["CARGO_TARGET_DIR"] = target.path
-        return Step(
-            stage=stage,
-            name=name,
-            image=self.image,
-            argv=tuple(argv),
-            env=env,
-            caches=CACHES if target is None else (*CACHES, target),
-            outputs=outputs,
-            stdout_to=stdout_to,
-            reports=reports,
-            tools=tools,
-            setup=LINT_SETUP if tools else (),
-        )
 
 
 RUST = RustToolchain()

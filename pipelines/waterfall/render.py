@@ -68,12 +68,13 @@ WATERFALL_CSS = """
 """
 
 
-def format_seconds(seconds: float) -> str:
-    """Short and exact enough to compare rows: 12 ms, 3.40 s, 2m 05s."""
-    if seconds < 1:
+def format_seconds(seconds: float, *, precise: bool = True) -> str:
+    """Short and exact enough to compare rows (12 ms, 3.40 s, 2m 05s); not `precise`, as a
+    summary line says it (0.0s, 3.4s, 2m 05s)."""
+    if precise and seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 60:
-        return f"{seconds:.2f} s"
+        return f"{seconds:.2f} s" if precise else f"{seconds:.1f}s"
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes}m {secs:02d}s"

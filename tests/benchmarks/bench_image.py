@@ -82,7 +82,9 @@ from pipelines.registry import (  # noqa: E402
     push_image,
 )
 from pipelines.registry.client import RegistryClient  # noqa: E402
+from pipelines.stages import image_inputs  # noqa: E402
 from pipelines.toolchains import toolchain_for  # noqa: E402
+from pipelines.toolchains.base import ToolchainOptions  # noqa: E402
 
 DEFAULT_OUTPUT = PROJECT / "reports" / "benchmarks" / "bench_image.json"
 COMMIT_TIME = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
@@ -202,9 +204,8 @@ def inputs_tag(client: RegistryClient) -> str:
     service = catalog.get("product-catalog")
     assert service is not None
     base = pull_base(client, Reference(client.registry, BASE_REPOSITORY, BASE_TAG))
-    digest = input_digest(
-        PROJECT, service, toolchain_for(service), base_digest=base.manifest.digest
-    )
+    inputs = image_inputs(service, toolchain_for(service), ToolchainOptions())
+    digest = input_digest(PROJECT, inputs, base_digest=base.manifest.digest)
     return input_tag(digest)
 
 

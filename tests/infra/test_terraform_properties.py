@@ -8,7 +8,6 @@ scanned images, and who may assume which role.
 from __future__ import annotations
 
 import fnmatch
-
 import re
 from typing import Any
 

@@ -52,6 +52,22 @@ def test_a_passing_build_exits_0_and_writes_the_report(tmp_path):
     assert "compiled" in (tmp_path / "reports" / build["log"]).read_text()
 
 
+def test_the_report_names_the_commit_the_run_checked(tmp_path):
+    write_service(tmp_path, "cart", [sys.executable, "-c", "print('compiled')"])
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@e"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True, timeout=30)
+    subprocess.run([*git, "add", "services"], cwd=tmp_path, check=True, timeout=30)
+    subprocess.run([*git, "commit", "-qm", "cart"], cwd=tmp_path, check=True, timeout=30)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, timeout=30
+    ).stdout.strip()
+    process = run_cli(tmp_path, "cart", "--stages", "build")
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["revision"] == head
+
+
 def test_a_failing_build_exits_1_and_says_which_stage(tmp_path):
     write_service(tmp_path, "cart", [sys.executable, "-c", "raise SystemExit(4)"])
     process = run_cli(tmp_path, "cart", "--stages", "build,test")

@@ -4,13 +4,17 @@ changes it; build outputs and ignored files do not."""
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from pipelines.catalog.loader import load_service
 from pipelines.images.inputs import input_digest, input_tag
+from pipelines.images.publisher import ImageInputs
+from pipelines.stages import image_inputs
 from pipelines.toolchains import toolchain_for
+from pipelines.toolchains.base import ToolchainOptions
 
 BASE = "sha256:" + "b" * 64
 
@@ -38,9 +42,13 @@ def repo(tmp_path: Path, make_service) -> Path:
     return tmp_path
 
 
-def _digest(root: Path, base: str = BASE) -> str:
+def _inputs(root: Path, options: ToolchainOptions | None = None) -> ImageInputs:
     service = load_service(root / "services" / "cart" / "service.yaml", root)
-    return input_digest(root, service, toolchain_for(service), base_digest=base)
+    return image_inputs(service, toolchain_for(service), options or ToolchainOptions())
+
+
+def _digest(root: Path, base: str = BASE) -> str:
+    return input_digest(root, _inputs(root), base_digest=base)
 
 
 def test_the_same_inputs_give_the_same_digest(repo):
@@ -82,6 +90,28 @@ def test_an_executable_bit_counts(repo):
 
 def test_another_runtime_base_changes_the_digest(repo):
     assert _digest(repo) != _digest(repo, base="sha256:" + "c" * 64)
+
+
+def test_the_offline_vulnerability_database_does_not_change_the_digest(repo):
+    # It changes how SCA scans, never what the image holds: every runner shares one cache.
+    offline = _inputs(repo, ToolchainOptions(offline_vulndb=True))
+    online = _inputs(repo, ToolchainOptions(offline_vulndb=False))
+    assert input_digest(repo, offline, base_digest=BASE) == input_digest(
+        repo, online, base_digest=BASE
+    )
+
+
+def test_a_changed_build_command_changes_the_digest(repo):
+    inputs = _inputs(repo)
+    (build,) = inputs.build
+    other = replace(inputs, build=(replace(build, argv=(*build.argv, "-race")),))
+    assert input_digest(repo, other, base_digest=BASE) != _digest(repo)
+
+
+def test_a_changed_runtime_recipe_changes_the_digest(repo):
+    inputs = _inputs(repo)
+    other = replace(inputs, runtime=replace(inputs.runtime, env=(("MODE", "fast"),)))
+    assert input_digest(repo, other, base_digest=BASE) != _digest(repo)
 
 
 def test_the_tag_is_the_digest_hex_under_a_prefix():

@@ -19,7 +19,11 @@ from pipelines.images.bases import publish_base
 from pipelines.images.config import ImageSettings, RegistryTarget
 from pipelines.images.local import LocalPublisher
 from pipelines.images.recipe import ImageError, ImageMeta
+from pipelines.stages import image_inputs
 from pipelines.toolchains import toolchain_for
+from pipelines.toolchains.base import ToolchainOptions
+
+OPTIONS = ToolchainOptions()
 
 NAMES = ("go-a", "go-b", "go-c")
 META = ImageMeta(
@@ -62,7 +66,7 @@ def _publish_all(publisher: LocalPublisher, root: Path, log: Path) -> dict[str, 
     def one(name: str) -> str:
         service = catalog.get(name)
         assert service is not None
-        publisher.build_sync(service, toolchain_for(service), log)
+        publisher.build_sync(image_inputs(service, toolchain_for(service), OPTIONS), log)
         return publisher.push_sync(service, log).digest
 
     with ThreadPoolExecutor(max_workers=len(NAMES)) as pool:
@@ -121,5 +125,6 @@ def test_a_missing_runtime_base_says_how_to_publish_it(repo, tmp_path, basic_reg
     service = catalog.get("go-a")
     assert service is not None
     with LocalPublisher(settings, repo) as publisher, pytest.raises(ImageError) as error:
-        publisher.build_sync(service, toolchain_for(service), tmp_path / "log.txt")
+        inputs = image_inputs(service, toolchain_for(service), OPTIONS)
+        publisher.build_sync(inputs, tmp_path / "log.txt")
     assert "commerce-ci bases static --base-registry" in str(error.value)

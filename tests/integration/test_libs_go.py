@@ -27,7 +27,7 @@ LIBRARY = PROJECT_ROOT / "libs" / "go"
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("go", "install Go 1.26 (https://go.dev/dl/)")
-    return shared_cache_dir(tmp_path_factory.getbasetemp())
+    return shared_cache_dir(tmp_path_factory)
 
 
 @pytest.fixture

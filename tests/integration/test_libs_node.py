@@ -30,7 +30,7 @@ CONSUMERS = ("quote", "payment", "frontend")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("node", "apt-get install nodejs npm (Node 20)")
     require_tool("npm", "apt-get install npm")
-    return shared_cache_dir(tmp_path_factory.getbasetemp())
+    return shared_cache_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

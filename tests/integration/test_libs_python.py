@@ -30,7 +30,7 @@ IGNORED = shutil.ignore_patterns(REPORT_DIR, "build", "dist", "__pycache__", ".r
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("python", "install Python 3.11 with pip (python3 -m ensurepip)")
-    return shared_cache_dir(tmp_path_factory.getbasetemp())
+    return shared_cache_dir(tmp_path_factory)
 
 
 def copy_library(tmp_path: Path, name: str) -> tuple[Service, Path]:

@@ -65,7 +65,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def release(
-    root: Path, registry: RegistryServer, cache: str, reports: str
+    root: Path, registry: RegistryServer, cache: str, reports: str, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
@@ -76,7 +76,7 @@ def release(
     env.pop("GITHUB_STEP_SUMMARY", None)
     argv = [sys.executable, "-m", "pipelines.cli", "--root", str(root), "release", "go-svc"]
     argv += ["--env", "dev", "--registry", registry.address, "--stages", STAGES]
-    argv += ["--cache-dir", str(root / cache), "--report-dir", str(root / reports)]
+    argv += ["--cache-dir", str(root / cache), "--report-dir", str(root / reports), *extra]
     return subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -136,6 +136,24 @@ def test_a_release_on_a_wiped_cache_dir_reuses_the_image_and_uploads_nothing(
         assert service["stages"][stage]["status"] == "cached", stage
     assert service["image"]["digest"] == first["image"]["digest"]
     assert _blob_uploads(registry) == uploads
+
+
+def test_a_release_with_an_offline_vulnerability_database_finds_the_same_input_tag(
+    repo, released, registry, tmp_path
+):
+    # The database changes how SCA scans, not what the image holds: the digest ignores it.
+    first = _report(repo, "reports-one")["services"]["go-svc"]
+    vulndb = tmp_path / "vulndb"
+    vulndb.mkdir()
+    again = release(repo, registry, ".cache/three", "reports-three", "--vuln-db", str(vulndb))
+    assert again.returncode == 0, again.stderr[-3000:]
+    service = _report(repo, "reports-three")["services"]["go-svc"]
+    assert service["image"]["input_digest"] == first["image"]["input_digest"]
+    assert service["stages"]["image"]["status"] == "cached"
+
+
+def test_the_report_names_the_commit_it_released(repo, released):
+    assert _report(repo, "reports-one")["revision"] == _git(repo, "rev-parse", "HEAD")
 
 
 def test_the_registry_password_appears_in_no_output_of_a_release(repo, released, registry):

@@ -121,7 +121,7 @@ def semgrep_findings(folder: Path, cache_dir: Path) -> list[str]:
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("semgrep", "scripts/tools.d/10-semgrep.sh")
     require_tool("osv-scanner", "scripts/tools.d/11-osv-scanner.sh")
-    return shared_cache_dir(tmp_path_factory.getbasetemp())
+    return shared_cache_dir(tmp_path_factory)
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:

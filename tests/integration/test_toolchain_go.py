@@ -21,7 +21,7 @@ SHARED_VULNDB = PROJECT_ROOT.parent / "shared" / "vulndb"
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("go", "install Go 1.26 (https://go.dev/dl/)")
-    return shared_cache_dir(tmp_path_factory.getbasetemp())
+    return shared_cache_dir(tmp_path_factory)
 
 
 def test_build_writes_the_binary_under_bin(tmp_path: Path, cache_dir: Path) -> None:

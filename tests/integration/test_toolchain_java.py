@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _localstage import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
+from _runsteps import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
 
 from pipelines.steps import Stage
 
@@ -29,10 +29,10 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> tuple[Runner, Path]:
     root = tmp_path_factory.mktemp("java-repo")
-    folder = copy_fixture(NAME, root)
+    _, folder = copy_fixture(NAME, root)
     runner = Runner(root, cache_dir)
     result = runner.run(NAME, Stage.BUILD)
-    assert result.passed, result.log()
+    assert result.passed, result.output
     return runner, folder
 
 
@@ -55,8 +55,8 @@ def test_maven_downloads_into_the_engines_cache_dir(
 def test_test_stage_passes_and_reports_each_case_in_junit(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.TEST)
-    assert result.passed, result.log()
-    cases = junit_cases(result.reports())
+    assert result.passed, result.output
+    cases = junit_cases(result.reports)
     assert "firstKiloCostsTheZoneBasePrice" in {c.name for c in cases}
     assert len(cases) == 4
     assert not any(c.failed for c in cases)
@@ -65,8 +65,8 @@ def test_test_stage_passes_and_reports_each_case_in_junit(built: tuple[Runner, P
 def test_lint_stage_passes_on_clean_code_and_writes_sarif(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.LINT)
-    assert result.passed, result.log()
-    (sarif,) = result.reports()
+    assert result.passed, result.output
+    (sarif,) = result.reports
     run = json.loads(sarif.read_text())["runs"][0]
     assert run["tool"]["driver"]["name"] == "Checkstyle"
     assert run["results"] == []
@@ -85,8 +85,8 @@ def test_an_unused_import_fails_lint_and_is_a_sarif_finding(
     result = runner.run(NAME, Stage.LINT)
 
     assert not result.passed
-    assert "Unused import - java.util.List. [UnusedImports]" in result.log()
-    (sarif,) = result.reports()
+    assert "Unused import - java.util.List. [UnusedImports]" in result.output
+    (sarif,) = result.reports
     (finding,) = json.loads(sarif.read_text())["runs"][0]["results"]
     assert finding["ruleId"].endswith("UnusedImportsCheck")
 
@@ -101,5 +101,5 @@ def test_a_failing_test_fails_the_test_stage_and_is_reported(
     result = runner.run(NAME, Stage.TEST)
 
     assert not result.passed
-    failed = {c.name for c in junit_cases(result.reports()) if c.failed}
+    failed = {c.name for c in junit_cases(result.reports) if c.failed}
     assert failed == {"firstKiloCostsTheZoneBasePrice"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _localstage import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
+from _runsteps import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
 
 from pipelines.steps import Stage
 
@@ -28,10 +28,10 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> tuple[Runner, Path]:
     root = tmp_path_factory.mktemp("kotlin-repo")
-    folder = copy_fixture(NAME, root)
+    _, folder = copy_fixture(NAME, root)
     runner = Runner(root, cache_dir)
     result = runner.run(NAME, Stage.BUILD)
-    assert result.passed, result.log()
+    assert result.passed, result.output
     return runner, folder
 
 
@@ -50,8 +50,8 @@ def test_build_packages_a_jar_under_target(built: tuple[Runner, Path]) -> None:
 def test_test_stage_passes_and_reports_each_case_in_junit(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.TEST)
-    assert result.passed, result.log()
-    cases = junit_cases(result.reports())
+    assert result.passed, result.output
+    cases = junit_cases(result.reports)
     assert "an unknown currency is rejected" in {c.name for c in cases}
     assert len(cases) == 4
     assert not any(c.failed for c in cases)
@@ -60,8 +60,8 @@ def test_test_stage_passes_and_reports_each_case_in_junit(built: tuple[Runner, P
 def test_lint_stage_passes_on_clean_code(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.LINT)
-    assert result.passed, result.log()
-    assert "ktlint-maven-plugin" in result.log()
+    assert result.passed, result.output
+    assert "ktlint-maven-plugin" in result.output
 
 
 def test_badly_formatted_kotlin_fails_lint_naming_file_and_rule(
@@ -75,7 +75,7 @@ def test_badly_formatted_kotlin_fails_lint_naming_file_and_rule(
     result = runner.run(NAME, Stage.LINT)
 
     assert not result.passed
-    assert "Discount.kt:3:4: Single space expected after the fun keyword" in result.log()
+    assert "Discount.kt:3:4: Single space expected after the fun keyword" in result.output
 
 
 def test_a_failing_test_fails_the_test_stage_and_is_reported(
@@ -90,5 +90,5 @@ def test_a_failing_test_fails_the_test_stage_and_is_reported(
     result = runner.run(NAME, Stage.TEST)
 
     assert not result.passed
-    failed = {c.name for c in junit_cases(result.reports()) if c.failed}
+    failed = {c.name for c in junit_cases(result.reports) if c.failed}
     assert failed == {"euros convert to dollars at the euro rate"}

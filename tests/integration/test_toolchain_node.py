@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _localstage import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
+from _runsteps import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
 
 from pipelines.steps import Stage
 
@@ -26,10 +26,10 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> tuple[Runner, Path]:
     root = tmp_path_factory.mktemp("node-repo")
-    folder = copy_fixture(NAME, root)
+    _, folder = copy_fixture(NAME, root)
     runner = Runner(root, cache_dir)
     result = runner.run(NAME, Stage.BUILD)
-    assert result.passed, result.log()
+    assert result.passed, result.output
     return runner, folder
 
 
@@ -52,9 +52,9 @@ def test_npm_downloads_into_the_engines_cache_dir(
 def test_test_stage_passes_and_reports_each_case_in_junit(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.TEST)
-    assert result.passed, result.log()
-    assert "✔ products of the cart's categories come first" in result.log()
-    cases = junit_cases(result.reports())
+    assert result.passed, result.output
+    assert "✔ products of the cart's categories come first" in result.output
+    cases = junit_cases(result.reports)
     assert len(cases) == 3
     assert not any(c.failed for c in cases)
 
@@ -62,7 +62,7 @@ def test_test_stage_passes_and_reports_each_case_in_junit(built: tuple[Runner, P
 def test_lint_stage_passes_on_clean_code(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.LINT)
-    assert result.passed, result.log()
+    assert result.passed, result.output
 
 
 def test_an_unused_variable_fails_lint_naming_the_rule(
@@ -75,8 +75,8 @@ def test_an_unused_variable_fails_lint_naming_the_rule(
     result = runner.run(NAME, Stage.LINT)
 
     assert not result.passed
-    assert "'forgotten' is assigned a value but never used" in result.log()
-    assert "no-unused-vars" in result.log()
+    assert "'forgotten' is assigned a value but never used" in result.output
+    assert "no-unused-vars" in result.output
 
 
 def test_a_failing_test_fails_the_test_stage_and_is_reported(
@@ -89,5 +89,5 @@ def test_a_failing_test_fails_the_test_stage_and_is_reported(
     result = runner.run(NAME, Stage.TEST)
 
     assert not result.passed
-    failed = {c.name for c in junit_cases(result.reports()) if c.failed}
+    failed = {c.name for c in junit_cases(result.reports) if c.failed}
     assert failed == {"products of the cart's categories come first"}

@@ -24,7 +24,7 @@ SHARED_VULNDB = PROJECT_ROOT.parent / "shared" / "vulndb"
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("python", "install Python 3.11 with pip")
     require_tool("ruff", "scripts/tools.d/13-python-lint.sh")
-    return shared_cache_dir(tmp_path_factory.getbasetemp())
+    return shared_cache_dir(tmp_path_factory)
 
 
 def test_build_makes_an_artifact_folder_that_runs_without_a_venv(

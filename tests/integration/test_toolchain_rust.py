@@ -22,7 +22,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("cargo", "install Rust with rustup (https://rustup.rs)")
     require_tool("cargo-clippy", "scripts/tools.d/12-rust-components.sh")
     require_tool("cargo-fmt", "scripts/tools.d/12-rust-components.sh")
-    return shared_cache_dir(tmp_path_factory.getbasetemp())
+    return shared_cache_dir(tmp_path_factory)
 
 
 def test_build_writes_the_release_binary(tmp_path: Path, cache_dir: Path) -> None:

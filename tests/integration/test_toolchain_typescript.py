@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _localstage import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
+from _runsteps import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
 
 from pipelines.steps import Stage
 
@@ -25,10 +25,10 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> tuple[Runner, Path]:
     root = tmp_path_factory.mktemp("ts-repo")
-    folder = copy_fixture(NAME, root)
+    _, folder = copy_fixture(NAME, root)
     runner = Runner(root, cache_dir)
     result = runner.run(NAME, Stage.BUILD)
-    assert result.passed, result.log()
+    assert result.passed, result.output
     return runner, folder
 
 
@@ -44,8 +44,8 @@ def test_build_compiles_the_service_into_dist(built: tuple[Runner, Path]) -> Non
 def test_test_stage_runs_the_compiled_tests_and_reports_junit(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.TEST)
-    assert result.passed, result.log()
-    cases = junit_cases(result.reports())
+    assert result.passed, result.output
+    cases = junit_cases(result.reports)
     assert "carts from fifty euros ship free" in {c.name for c in cases}
     assert len(cases) == 4
     assert not any(c.failed for c in cases)
@@ -54,7 +54,7 @@ def test_test_stage_runs_the_compiled_tests_and_reports_junit(built: tuple[Runne
 def test_lint_stage_passes_on_clean_code(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.LINT)
-    assert result.passed, result.log()
+    assert result.passed, result.output
     assert [o.step.name for o in result.outcomes] == ["tsc --noEmit", "eslint"]
 
 
@@ -69,7 +69,7 @@ def test_a_type_error_fails_lint_at_the_type_check(
 
     assert not result.passed
     assert result.outcomes[-1].step.name == "tsc --noEmit"
-    assert "error TS2322" in result.log()
+    assert "error TS2322" in result.output
 
 
 def test_an_explicit_any_fails_lint_at_eslint(
@@ -85,7 +85,7 @@ def test_an_explicit_any_fails_lint_at_eslint(
 
     assert not result.passed
     assert result.outcomes[-1].step.name == "eslint"
-    assert "@typescript-eslint/no-explicit-any" in result.log()
+    assert "@typescript-eslint/no-explicit-any" in result.output
 
 
 def test_a_failing_test_fails_the_test_stage_and_is_reported(
@@ -99,5 +99,5 @@ def test_a_failing_test_fails_the_test_stage_and_is_reported(
     result = runner.run(NAME, Stage.TEST)
 
     assert not result.passed
-    failed = {c.name for c in junit_cases(result.reports()) if c.failed}
+    failed = {c.name for c in junit_cases(result.reports) if c.failed}
     assert failed == {"tax is rounded to whole cents"}

@@ -142,3 +142,12 @@ def test_yaml_that_is_not_a_mapping_is_rejected(tmp_path, make_service):
     assert str(error_for(tmp_path)) == (
         "services/cart/service.yaml: must be a mapping of keys to values"
     )
+
+
+def test_a_python_service_with_only_uv_lock_is_refused_at_load_told_to_export(make_service):
+    folder = make_service("prices", "python", lockfile=False)
+    (folder / "uv.lock").write_text("version = 1\n")
+
+    with pytest.raises(ConfigError, match=r"needs a lockfile \(requirements.txt\)") as caught:
+        load_catalog(folder.parents[1])
+    assert "uv export" in (caught.value.hint or "")

@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 import pytest
 from dagger import dag
+from dagger_query import calls, chain, fields, raw_args
 
 from pipelines.catalog import Catalog, load_catalog
 from pipelines.engines.base import RunContext
@@ -38,27 +39,6 @@ def catalog() -> Catalog:
 @pytest.fixture
 def source() -> Any:
     return dag.directory().with_new_file("README.md", "repo")
-
-
-def chain(obj: Any) -> list[tuple[str, dict[str, Any]]]:
-    """The fields an SDK object selects, nested SDK objects rendered as their own chains."""
-    return [(f.name, {k: _arg(v) for k, v in f.args.items()}) for f in obj._ctx.selections]
-
-
-def _arg(value: Any) -> Any:
-    if hasattr(value, "_ctx"):
-        return chain(value)
-    if isinstance(value, list):
-        return [_arg(v) for v in value]
-    return value
-
-
-def fields(obj: Any) -> list[str]:
-    return [name for name, _ in chain(obj)]
-
-
-def calls(obj: Any, name: str) -> list[dict[str, Any]]:
-    return [args for field, args in chain(obj) if field == name]
 
 
 def cache(key: str) -> list[tuple[str, dict[str, Any]]]:
@@ -274,9 +254,7 @@ def test_secrets_are_secret_variables_and_their_values_never_reach_the_query(cat
     names = fields(ctr)
     assert names.index("withSecretVariable") < names.index("withExec")
     # The value travels inside the Secret object, never as a plain argument of the container.
-    assert "s3cr3t-value" not in repr(
-        [(f.name, f.args) for f in ctr._ctx.selections if f.name != "withSecretVariable"]
-    )
+    assert "s3cr3t-value" not in raw_args(ctr, without="withSecretVariable")
 
 
 def test_report_folders_exist_before_the_step_so_tools_can_write_into_them(catalog, source):
@@ -554,15 +532,17 @@ def test_a_node_test_step_from_the_toolchain_writes_junit_into_the_report_dir(ca
     assert calls(ctr, "withExec") == [{"args": list(step.argv), "expect": "ANY"}]
 
 
-def test_a_run_without_a_reachable_engine_says_what_to_install(monkeypatch, tmp_path, catalog):
-    from pipelines.engines.dagger import run_with_dagger
+@pytest.mark.processes
+def test_a_run_without_a_reachable_engine_says_what_to_install(monkeypatch, tmp_path):
+    from pipelines.engines.dagger_kit import DaggerKit
     from pipelines.errors import ToolMissingError
-    from pipelines.events import ListSink
-    from pipelines.scheduler import RunOptions
 
     # The SDK starts the CLI named here instead of downloading one; it does not exist.
     monkeypatch.setenv("_EXPERIMENTAL_DAGGER_CLI_BIN", str(tmp_path / "no-dagger"))
-    services = [catalog.get("go-svc")]
+
+    async def connect() -> None:
+        async with DaggerKit().session(_ctx(tmp_path)):
+            pass
 
     with pytest.raises(ToolMissingError, match=r"'dagger' is not installed.*--engine local"):
-        anyio.run(run_with_dagger, services, _ctx(tmp_path), RunOptions(), ListSink())
+        anyio.run(connect)

@@ -17,9 +17,10 @@ from typing import Any
 import anyio
 import pytest
 from dagger import dag
+from dagger_query import calls, chain, fields, raw_args, selections
 from registry_fixtures import FAST_RETRY, RegistryServer, push_static_base
 
-from pipelines.catalog import Catalog, load_catalog
+from pipelines.catalog import Catalog, Service, load_catalog
 from pipelines.catalog.loader import load_service
 from pipelines.engines.base import RunContext
 from pipelines.engines.dagger import DaggerEngine
@@ -35,9 +36,12 @@ from pipelines.engines.dagger_images import (
 from pipelines.images.config import ImageSettings, RegistryTarget
 from pipelines.images.inputs import input_tag
 from pipelines.images.local import LocalPublisher
+from pipelines.images.publisher import ImageInputs
 from pipelines.images.recipe import ImageError, ImageMeta, image_config
 from pipelines.registry.auth import Credentials, StaticCredentials
+from pipelines.stages import image_inputs
 from pipelines.toolchains import toolchain_for
+from pipelines.toolchains.base import ToolchainOptions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 META = ImageMeta(
@@ -47,27 +51,6 @@ META = ImageMeta(
     created=datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
 )
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
-
-
-def chain(obj: Any) -> list[tuple[str, dict[str, Any]]]:
-    """The fields an SDK object selects, nested SDK objects rendered as their own chains."""
-    return [(f.name, {k: _arg(v) for k, v in f.args.items()}) for f in obj._ctx.selections]
-
-
-def _arg(value: Any) -> Any:
-    if hasattr(value, "_ctx"):
-        return chain(value)
-    if isinstance(value, list):
-        return [_arg(v) for v in value]
-    return value
-
-
-def calls(obj: Any, name: str) -> list[dict[str, Any]]:
-    return [args for field, args in chain(obj) if field == name]
-
-
-def fields(obj: Any) -> list[str]:
-    return [name for name, _ in chain(obj)]
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +172,7 @@ def test_a_base_login_is_attached_before_the_pull_and_passes_the_secret_by_refer
     (auth,) = calls(ctr, "withRegistryAuth")
     assert auth["address"] == "mirror.example" and auth["username"] == "puller"
     assert auth["secret"] == chain(secret)
-    others = [(f.name, f.args) for f in ctr._ctx.selections if f.name != "withRegistryAuth"]
-    assert "m1rror-Pa55" not in repr(others)
+    assert "m1rror-Pa55" not in raw_args(ctr, without="withRegistryAuth")
 
 
 def test_a_push_login_wraps_the_image_without_the_password_in_the_query(catalog):
@@ -291,20 +273,22 @@ def _publisher(repo: Path, settings: ImageSettings, **kw: Any) -> _Answering:
     return _Answering(settings, repo, DaggerEngine(source=source), ctx, **kw)
 
 
-def _cart(repo: Path):
+def _cart(repo: Path, options: ToolchainOptions | None = None) -> tuple[Service, ImageInputs]:
+    """The service and its image inputs as a run derives them (with these run options)."""
     service = load_service(repo / "services" / "cart" / "service.yaml", repo)
-    return service, toolchain_for(service)
+    return service, image_inputs(service, toolchain_for(service), options or ToolchainOptions())
 
 
+@pytest.mark.processes
 def test_the_base_is_read_through_the_mirror_pinned_to_its_amd64_digest(
     repo, upstream_registry, mirror_registry, bases
 ):
     publisher = _publisher(repo, _settings(upstream_registry, mirror_registry))
-    service, toolchain = _cart(repo)
+    service, inputs = _cart(repo)
 
     with publisher:
         ref = publisher.base_ref("static")
-        ctr = publisher.container(service, toolchain, ("bin/cart",), ref)
+        ctr = publisher.container(service, inputs.runtime, ("bin/cart",), ref)
 
     assert ref == f"{mirror_registry.address}/commerce-ci/base/static:bookworm@{bases}"
     assert calls(ctr, "from") == [{"address": ref}]
@@ -313,6 +297,7 @@ def test_the_base_is_read_through_the_mirror_pinned_to_its_amd64_digest(
     assert (auth["address"], auth["username"]) == (mirror_registry.address, "puller")
 
 
+@pytest.mark.processes
 def test_without_a_mirror_the_base_comes_from_the_base_registry(repo, upstream_registry, bases):
     publisher = _publisher(repo, _settings(upstream_registry, None))
 
@@ -322,6 +307,7 @@ def test_without_a_mirror_the_base_comes_from_the_base_registry(repo, upstream_r
     assert ref == f"{upstream_registry.address}/commerce-ci/base/static:bookworm@{bases}"
 
 
+@pytest.mark.processes
 def test_build_then_push_publishes_sha_version_and_input_tag_last(
     repo, upstream_registry, bases, tmp_path
 ):
@@ -329,12 +315,12 @@ def test_build_then_push_publishes_sha_version_and_input_tag_last(
     password = dag.set_secret("registry-password", upstream_registry.password)
     login = RegistryLogin(upstream_registry.username, password)
     publisher = _publisher(repo, settings, logins={upstream_registry.address: login})
-    service, toolchain = _cart(repo)
+    service, inputs = _cart(repo)
     log = tmp_path / "image.log"
 
     with publisher:
-        found = anyio.run(publisher.lookup, service, toolchain, log)
-        built = anyio.run(publisher.build, service, toolchain, log)
+        found = anyio.run(publisher.lookup, inputs, log)
+        built = anyio.run(publisher.build, inputs, log)
         pushed = anyio.run(publisher.push, service, log)
 
     assert found is None
@@ -356,21 +342,23 @@ def test_build_then_push_publishes_sha_version_and_input_tag_last(
         "withRegistryAuth",
         {"address": upstream_registry.address, "username": "pusher", "secret": chain(password)},
     )
-    unsecret = [(f.name, f.args) for f in published._ctx.selections]
+    unsecret = [(f.name, f.args) for f in selections(published)]
     assert upstream_registry.password not in repr(unsecret[: len(chain(synced))])
 
 
+@pytest.mark.processes
 def test_a_runtime_file_the_build_did_not_leave_fails_the_image_stage_naming_it(
     repo, upstream_registry, bases, tmp_path
 ):
     publisher = _publisher(repo, _settings(upstream_registry, None), files={})
-    service, toolchain = _cart(repo)
+    _, inputs = _cart(repo)
 
     with publisher, pytest.raises(ImageError, match=r"runtime file 'bin/cart' not found"):
-        anyio.run(publisher.build, service, toolchain, tmp_path / "image.log")
+        anyio.run(publisher.build, inputs, tmp_path / "image.log")
     assert publisher.synced == []
 
 
+@pytest.mark.processes
 def test_push_before_build_is_an_image_error(repo, upstream_registry, tmp_path):
     publisher = _publisher(repo, _settings(upstream_registry, None))
     service, _ = _cart(repo)
@@ -379,30 +367,41 @@ def test_push_before_build_is_an_image_error(repo, upstream_registry, tmp_path):
         anyio.run(publisher.push, service, tmp_path / "push.log")
 
 
-def test_an_unbound_publisher_says_it_needs_the_engine(repo, upstream_registry, tmp_path):
-    service, toolchain = _cart(repo)
-
-    publisher = DaggerPublisher(_settings(upstream_registry, None), repo)
-
-    with publisher, pytest.raises(ImageError, match=r"DaggerPublisher.bound\(\)"):
-        anyio.run(publisher.build, service, toolchain, tmp_path / "image.log")
-
-
+@pytest.mark.processes
 def test_lookup_finds_what_an_earlier_run_shipped_and_tags_it_for_this_commit(
     repo, upstream_registry, bases, tmp_path
 ):
     settings = _settings(upstream_registry, None)
-    service, toolchain = _cart(repo)
+    service, inputs = _cart(repo)
     with LocalPublisher(settings, repo) as local:
-        local.build_sync(service, toolchain, tmp_path / "first.log")
+        local.build_sync(inputs, tmp_path / "first.log")
         shipped = local.push_sync(service, tmp_path / "first.log")
     later = dataclasses.replace(settings, commit_tag="0123456789ab", version=None)
     publisher = _publisher(repo, later)
 
     with publisher:
-        found = anyio.run(publisher.lookup, service, toolchain, tmp_path / "image.log")
+        found = anyio.run(publisher.lookup, inputs, tmp_path / "image.log")
 
     assert found is not None and found.reused
     assert found.digest == shipped.digest
     with upstream_registry.client() as client:
         assert client.head_manifest("commerce/cart", "0123456789ab") == shipped.digest
+
+
+@pytest.mark.processes
+def test_the_dagger_engine_finds_what_the_local_engine_shipped_with_an_offline_database(
+    repo, upstream_registry, bases, tmp_path
+):
+    # One registry cache for every runner: the database changes how SCA scans, not the image.
+    settings = _settings(upstream_registry, None)
+    service, offline = _cart(repo, ToolchainOptions(offline_vulndb=True))
+    with LocalPublisher(settings, repo) as local:
+        local.build_sync(offline, tmp_path / "first.log")
+        shipped = local.push_sync(service, tmp_path / "first.log")
+    _, online = _cart(repo, ToolchainOptions(offline_vulndb=False))
+    publisher = _publisher(repo, settings)
+
+    with publisher:
+        found = anyio.run(publisher.lookup, online, tmp_path / "image.log")
+
+    assert found is not None and found.digest == shipped.digest

@@ -8,8 +8,11 @@ small engine that satisfies the Engine protocol.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import importlib.metadata
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +21,27 @@ import dagger
 import pytest
 from dagger.mod import Module
 from dagger.mod.cli import get_entry_point, load_module
+from dagger_query import calls, selections
 
 from pipelines.catalog import load_catalog
 from pipelines.engines.dagger import SOURCE_IGNORE
-from pipelines.errors import ConfigError, StageFailed
-from pipelines.events import ListSink
-from pipelines.main import (
+from pipelines.engines.dagger_module import (
     GITOPS_TOKEN_ENV,
-    CommerceCi,
-    _gitops,
-    _stages,
+    RunArgs,
     check_failure,
     git_environ,
     gitops_remote,
+    module_env,
     registry_env,
-    run_check,
-    run_release,
 )
+from pipelines.engines.dagger_module import gitops as _gitops
+from pipelines.engines.dagger_module import stages_from as _stages
+from pipelines.errors import ConfigError, StageFailed
+from pipelines.events import ListSink
+from pipelines.main import CommerceCi
 from pipelines.results import StepOutcome
-from pipelines.steps import Stage
+from pipelines.run.assemble import GitOpsTarget, execute
+from pipelines.steps import RELEASE_STAGES, Stage
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -147,14 +152,10 @@ async def _module_id(self: dagger.Module) -> dagger.Module:
     return self
 
 
-def _selections(obj: Any) -> list[Any]:
-    return list(obj._ctx.selections)
-
-
 def _type_name(type_def: Any) -> str:
     """A TypeDef query as a short name: STRING, [STRING]?, Directory?..."""
     name, optional = "?", False
-    for field in _selections(type_def):
+    for field in selections(type_def):
         if field.name == "withKind":
             name = field.args["kind"].removesuffix("_KIND")
         elif field.name == "withObject":
@@ -169,14 +170,14 @@ def _type_name(type_def: Any) -> str:
 def _signatures(module_query: Any) -> dict[str, dict[str, str]]:
     """function name -> {argument: type} of every function of every object in the query."""
     out: dict[str, dict[str, str]] = {}
-    for field in _selections(module_query):
+    for field in selections(module_query):
         if field.name != "withObject":
             continue
-        for obj_field in _selections(field.args["object"]):
+        for obj_field in selections(field.args["object"]):
             if obj_field.name != "withFunction":
                 continue
             function = obj_field.args["function"]
-            (head, *rest) = _selections(function)
+            (head, *rest) = selections(function)
             out[head.args["name"]] = {
                 f.args["name"]: _type_name(f.args["typeDef"]) for f in rest if f.name == "withArg"
             }
@@ -393,26 +394,55 @@ class _ExitCodes:
     def missing_tools(self, step):
         return ()
 
+    def display(self, step, service, ctx):
+        return " ".join(step.argv)
+
     async def run_step(self, step, service, ctx, log_path):
         self.ran.append((service.name, step.name))
         return StepOutcome(step, self.codes.get(step.name, 0), 0.01, log_path)
 
 
+@dataclass
+class _Kit:
+    """An EngineKit over stand-ins: the engine given, a publisher and an attestor that record."""
+
+    engine: Any
+    images: Any = None
+    attested: list[str] = dataclasses.field(default_factory=list)
+    name: str = "dagger"
+
+    @contextlib.asynccontextmanager
+    async def session(self, ctx):
+        yield self.engine
+
+    def publisher(self, image, engine, ctx):
+        return self.images
+
+    def attestor(self, image, settings, ctx):
+        return _Attestor(self.attested)
+
+
+@dataclass
+class _Attestor:
+    calls: list[str]
+
+    async def sbom(self, service, record, root, log):
+        self.calls.append(f"sbom {service.name}")
+
+    async def sign(self, service, record, steps, log):
+        self.calls.append(f"sign {service.name}")
+        return record
+
+
 def _check(tmp_path: Path, engine: _ExitCodes, names: list[str], stages: str, **kw: Any):
-    defaults = {"keep_going": False, "jobs": 2, "fail_on": "low", "offline_vulndb": False}
-    return anyio.run(
-        lambda: run_check(
-            FIXTURES,
-            engine,
-            names,
-            stages,
-            report_dir=tmp_path / "reports",
-            sink=ListSink(),
-            **{**defaults, **kw},
-        )
-    )
+    """`check`'s work on the fixtures: its arguments as the module adapts them, then the run."""
+    args = RunArgs(names, **kw)
+    env = {"COMMERCE_CI_REPORT_DIR": str(tmp_path / "reports")}
+    request = args.request(FIXTURES, module_env(env), _stages(stages))
+    return anyio.run(execute, request, _Kit(engine), ListSink(), lambda _line: None)
 
 
+@pytest.mark.processes  # git names the run's revision
 def test_check_runs_the_toolchain_steps_on_the_engine_and_writes_report_json(tmp_path):
     engine = _ExitCodes()
 
@@ -429,6 +459,7 @@ def test_check_runs_the_toolchain_steps_on_the_engine_and_writes_report_json(tmp
     }
 
 
+@pytest.mark.processes  # git names the run's revision
 def test_a_failed_stage_becomes_an_error_naming_the_service_and_stage(tmp_path):
     result = _check(tmp_path, _ExitCodes({"mvn test": 1}), ["java-svc"], "build,test")
 
@@ -440,7 +471,10 @@ def test_a_failed_stage_becomes_an_error_naming_the_service_and_stage(tmp_path):
 
 @pytest.mark.parametrize(
     ("setting", "message"),
-    [({"fail_on": "severe"}, "choose from low, medium"), ({"jobs": 0}, "at least 1")],
+    [
+        ({"fail_on": "severe"}, "--fail-on: fail_on: must be one of low, medium"),
+        ({"jobs": 0}, "--jobs: jobs: must be at least 1"),
+    ],
 )
 def test_bad_settings_are_refused_before_anything_runs(tmp_path, setting, message):
     engine = _ExitCodes()
@@ -459,7 +493,7 @@ def test_check_reports_returns_every_report_file_as_a_directory(monkeypatch):
     monkeypatch.setattr(CommerceCi, "_check", fake_check)
     directory = anyio.run(lambda: CommerceCi().check_reports(source=dagger.dag.directory()))
 
-    written = [f.args for f in directory._ctx.selections if f.name == "withNewFile"]
+    written = calls(directory, "withNewFile")
     assert written == [
         {"path": "logs/cart/build.log", "contents": "boom"},
         {"path": "report.json", "contents": '{"status": "failed"}'},
@@ -509,6 +543,9 @@ def release_repo(tmp_path: Path) -> tuple[Path, Path]:
     values = root / "argocd" / "envs" / "dev" / "go-svc.yaml"
     values.parent.mkdir(parents=True)
     values.write_text(VALUES)
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "go-svc")
     bare = seed_local_remote(root, tmp_path / "gitops.git", {"PATH": "/usr/bin:/bin"})
     return root, bare
 
@@ -546,14 +583,17 @@ class _Images:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    async def lookup(self, service, toolchain, log):
-        self.calls.append(f"lookup {service.name}")
+    async def prepare(self, bases, log):
+        self.calls.append(f"prepare {','.join(sorted(bases))}")
+
+    async def lookup(self, inputs, log):
+        self.calls.append(f"lookup {inputs.service.name}")
         return None
 
-    async def build(self, service, toolchain, log):
+    async def build(self, inputs, log):
         from pipelines.images.publisher import ImageRecord
 
-        self.calls.append(f"build {service.name}")
+        self.calls.append(f"build {inputs.service.name}")
         return ImageRecord(ref=None, digest="", input_digest=INPUTS)
 
     async def push(self, service, log):
@@ -563,45 +603,48 @@ class _Images:
         ref = f"registry.example/commerce/{service.name}:abc123@{PUSHED}"
         return ImageRecord(ref=ref, digest=PUSHED, input_digest=INPUTS, tags=("abc123",))
 
+    def close(self) -> None:
+        self.calls.append("close")
 
+
+def _release(tmp_path: Path, root: Path, bare: Path, kit: _Kit):
+    """`release`'s work: its arguments as the module adapts them, then the run."""
+    from pipelines.gitops.git import GitOpsRemote
+
+    gitops = GitOpsTarget(
+        GitOpsRemote(str(bare)),
+        "dev",
+        tmp_path / "work",
+        git_environ(tmp_path, None, "/usr/bin:/bin"),
+    )
+    env = module_env({"COMMERCE_CI_REPORT_DIR": str(tmp_path / "reports")})
+    request = RunArgs(["go-svc"], jobs=1).request(
+        root, env, RELEASE_STAGES, images={"registry": "registry.example"}, gitops=gitops
+    )
+    return anyio.run(execute, request, kit, ListSink(), lambda _line: None)
+
+
+@pytest.mark.processes
 def test_release_runs_every_stage_then_records_the_image_in_one_gitops_commit(
     tmp_path, release_repo
 ):
-    from pipelines.gitops.git import GitOpsRemote
-    from pipelines.gitops.release import ReleaseWriter
-
     root, bare = release_repo
-    engine, images = _CleanScans(), _Images()
-    writer = ReleaseWriter(
-        remote=GitOpsRemote(str(bare)),
-        env_name="dev",
-        root=root,
-        report_dir=tmp_path / "reports",
-        workdir=tmp_path / "work",
-        source_commit="f" * 40,
-        environ=git_environ(tmp_path, None, "/usr/bin:/bin"),
-    )
+    kit = _Kit(_CleanScans(), _Images())
 
-    result = anyio.run(
-        lambda: run_release(
-            root,
-            engine,
-            ["go-svc"],
-            images=images,
-            release=writer,
-            keep_going=False,
-            jobs=1,
-            fail_on="low",
-            offline_vulndb=False,
-            report_dir=tmp_path / "reports",
-            sink=ListSink(),
-        )
-    )
+    result = _release(tmp_path, root, bare, kit)
 
     assert not result.failed, result
-    assert images.calls == ["lookup go-svc", "build go-svc", "push go-svc"]
-    assert {step for _, step in engine.ran} >= {"go build", "go vet"}
+    assert kit.images.calls == [
+        "prepare static",
+        "lookup go-svc",
+        "build go-svc",
+        "push go-svc",
+        "close",
+    ]
+    assert kit.attested == ["sbom go-svc", "sign go-svc"]
+    assert {step for _, step in kit.engine.ran} >= {"go build", "go vet"}
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["revision"] == _git(root, "rev-parse", "HEAD").strip()
     assert report["services"]["go-svc"]["image"]["digest"] == PUSHED
     landed = _git(bare, "show", "main:argocd/envs/dev/go-svc.yaml")
     assert f"digest: {PUSHED}" in landed or f'digest: "{PUSHED}"' in landed
@@ -609,35 +652,17 @@ def test_release_runs_every_stage_then_records_the_image_in_one_gitops_commit(
     assert report["gitops"]["commit"] == _git(bare, "rev-parse", "main").strip()
 
 
+@pytest.mark.processes
 def test_a_release_whose_check_fails_pushes_nothing_and_commits_nothing(tmp_path, release_repo):
-    from pipelines.gitops.git import GitOpsRemote
-    from pipelines.gitops.release import ReleaseWriter
-
     root, bare = release_repo
     before = _git(bare, "rev-parse", "main")
-    images = _Images()
-    writer = ReleaseWriter(
-        GitOpsRemote(str(bare)), "dev", root, tmp_path / "r", tmp_path / "w", "f" * 40, {}
-    )
+    kit = _Kit(_ExitCodes({"go vet": 1}), _Images())
 
-    result = anyio.run(
-        lambda: run_release(
-            root,
-            _ExitCodes({"go vet": 1}),
-            ["go-svc"],
-            images=images,
-            release=writer,
-            keep_going=False,
-            jobs=1,
-            fail_on="low",
-            offline_vulndb=False,
-            report_dir=tmp_path / "r",
-            sink=ListSink(),
-        )
-    )
+    result = _release(tmp_path, root, bare, kit)
 
     assert result.failed
-    assert images.calls == ["lookup go-svc"]
+    assert kit.images.calls == ["prepare static", "lookup go-svc", "close"]
+    assert kit.attested == []
     assert _git(bare, "rev-parse", "main") == before
 
 
@@ -701,6 +726,7 @@ def _release_to(bare: Path, tmp_path: Path, digest: str) -> None:
     write_back(str(bare), [update], options=options)
 
 
+@pytest.mark.processes
 def test_promote_copies_the_digest_to_the_other_environment_in_one_commit(tmp_path, release_repo):
     _, bare = release_repo
     _release_to(bare, tmp_path, PUSHED)
@@ -721,6 +747,7 @@ def test_promote_copies_the_digest_to_the_other_environment_in_one_commit(tmp_pa
     assert PUSHED in _git(bare, "show", "main:argocd/envs/prod/go-svc.yaml")
 
 
+@pytest.mark.processes
 def test_rollback_restores_the_previous_digest_from_history(tmp_path, release_repo):
     _, bare = release_repo
     older = "sha256:" + "1" * 64

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from dagger import dag
+from dagger_query import chain
 
+from pipelines.engines.dagger_module import signer as _signer
 from pipelines.engines.dagger_supply import (
     KEY_PATH,
     DaggerSigner,
@@ -20,14 +22,9 @@ from pipelines.engines.dagger_supply import (
     syft_lockfile_container,
 )
 from pipelines.errors import ConfigError
-from pipelines.main import _signer
 from pipelines.supply.tools import COSIGN_VERSION, SYFT_VERSION
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/commerce/cart@sha256:" + "a" * 64
-
-
-def chain(obj: Any) -> list[tuple[str, dict[str, Any]]]:
-    return [(f.name, dict(f.args)) for f in obj._ctx.selections]
 
 
 def execs(obj: Any) -> list[list[str]]:

@@ -27,3 +27,13 @@ def test_doctor_lists_what_release_needs_beyond_the_toolchains(tmp_path):
     text = out.getvalue()
     assert "MISSING  registry   docker-registry apt-get install docker-registry" in text
     assert "MISSING  bases      dpkg-deb" in text
+
+
+def test_doctor_lists_the_scanners_once_and_each_toolchain_its_own_tools(tmp_path):
+    settings = resolve({}, {}, tmp_path, tmp_path)
+    out = io.StringIO()
+    doctor(tmp_path, settings, {"PATH": str(tmp_path)}, out)
+    lines = out.getvalue().splitlines()
+    semgrep = [line for line in lines if " semgrep " in line]
+    assert len(semgrep) == 1 and "MISSING  sca" in semgrep[0]
+    assert any("MISSING  rust       cargo " in line for line in lines)

@@ -13,9 +13,9 @@ from pipelines.gitops.git import (
     GitOpsRemote,
     PushRetry,
     git_environment,
-    scrub,
     work_tree_name,
 )
+from pipelines.processes import scrub
 
 TOKEN = "tok-123456"
 

@@ -76,6 +76,7 @@ def test_a_version_is_semver_with_an_optional_v(given, version):
     assert check_version(given) == version
 
 
+@pytest.mark.processes
 def test_labels_come_from_the_commit_and_never_carry_a_credential(tmp_path):
     def git(*args: str) -> None:
         env = {**os.environ, "GIT_COMMITTER_DATE": "@1700000000 +0000"}
@@ -112,15 +113,18 @@ def _repo(tmp_path: Path, remote: str | None) -> Path:
     return tmp_path
 
 
+@pytest.mark.processes
 def test_image_source_is_never_a_local_path_remote(tmp_path: Path) -> None:
     root = _repo(tmp_path, str(tmp_path / "elsewhere.git"))
     assert source_url(root, None, {}) == DEFAULT_SOURCE_URL
 
 
+@pytest.mark.processes
 def test_image_source_is_the_default_url_without_a_remote(tmp_path: Path) -> None:
     assert source_url(_repo(tmp_path, None), None, {}) == DEFAULT_SOURCE_URL
 
 
+@pytest.mark.processes
 def test_image_source_prefers_the_setting_then_github_actions(tmp_path: Path) -> None:
     root = _repo(tmp_path, "git@example.com:shop/shop.git")
     actions = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r"}

@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.processes
 def test_importing_the_plan_loads_neither_gitpython_nor_pydantic() -> None:
     probe = (
         "import sys, pipelines.plan; "

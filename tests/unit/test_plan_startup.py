@@ -14,6 +14,8 @@ import pytest
 from pipelines.cli import SUBCOMMANDS, build_parser, command_in
 
 PROJECT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.processes
+
 #: What the issue names: none of these may load on the plan path (`git` is gitpython).
 HEAVY = ("pydantic", "httpx", "rich", "anyio", "git", "yaml")
 #: The standard library's slow imports the plan path does without (see pipelines.plan.model).

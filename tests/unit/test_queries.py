@@ -16,6 +16,9 @@ from pipelines.cli import build_parser
 from pipelines.cli import main as cli_main
 from pipelines.queries import find_root, read_argv
 
+#: Most of these compare the lean path with git and with the argparse commands on a real repository.
+pytestmark = pytest.mark.processes
+
 GIT_ENV = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": os.defpath}
 
 

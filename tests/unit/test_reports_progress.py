@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pipelines.events import RunFinished, RunStarted, StageFinished, StageStarted, StepStarted
 from pipelines.reports.progress import LiveSink, PlainSink, make_sink
 from pipelines.results import RunResult, ServiceResult, StageResult, Status
@@ -149,6 +151,7 @@ def test_make_sink_uses_groups_under_github_actions() -> None:
     assert out.getvalue().startswith("::group::cart build: passed")
 
 
+@pytest.mark.processes
 def test_plain_lines_do_not_import_rich() -> None:
     probe = (
         "import io, sys\n"

@@ -18,6 +18,9 @@ from pipelines.events import ListSink, StageFinished, StepStarted
 from pipelines.results import Status
 from pipelines.scheduler import RunOptions, run_services
 from pipelines.steps import CacheMount, ReportFile, Stage, Step
+from pipelines.toolchains.base import Runtime
+
+pytestmark = pytest.mark.processes
 
 PY = sys.executable
 
@@ -38,6 +41,9 @@ class FakeToolchain:
 
     def steps(self, service, stage, options):
         return self.plan.get((service.name, stage), ())
+
+    def runtime(self, service):
+        return Runtime("static", ("bin/app",), ("bin/app",))
 
 
 def run(tmp_path: Path, plan, *, names=("cart",), timeout=60.0, **options):

@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from test_scheduler import py, run, stage_of
 
 from pipelines.images.publisher import ImageRecord
 from pipelines.images.recipe import ImageError
 from pipelines.results import Status
 from pipelines.steps import Stage
+
+pytestmark = pytest.mark.processes
 
 DIGEST = "sha256:" + "d" * 64
 INPUTS = "sha256:" + "1" * 64
@@ -26,7 +29,8 @@ class RecordingPublisher:
     failing_push: set[str] = field(default_factory=set)
     calls: list[tuple[str, str]] = field(default_factory=list)
 
-    async def lookup(self, service, toolchain, log: Path):
+    async def lookup(self, inputs, log: Path):
+        service = inputs.service
         self.calls.append(("lookup", service.name))
         with log.open("a") as out:
             out.write("inputs not shipped yet\n")
@@ -34,8 +38,8 @@ class RecordingPublisher:
             return ImageRecord(f"reg/{service.name}:abc@{DIGEST}", DIGEST, INPUTS, reused=True)
         return None
 
-    async def build(self, service, toolchain, log: Path):
-        self.calls.append(("build", service.name))
+    async def build(self, inputs, log: Path):
+        self.calls.append(("build", inputs.service.name))
         with log.open("a") as out:
             out.write("assembled\n")
         return ImageRecord(None, DIGEST, INPUTS)

@@ -81,7 +81,8 @@ def test_service_commands_override_test_and_lint(make_service: Callable[..., Pat
     (test,) = steps(svc, Stage.TEST)
     (lint,) = steps(svc, Stage.LINT)
     assert test.argv == ("go", "test", "-race", "./...")
-    assert test.reports == ()  # a custom command promises no report format
+    # The report is kept, read when the command writes it (`go test -json ...` does).
+    assert test.stdout_to == ".commerce-ci/go-test.json"
     assert lint.argv == ("golangci-lint", "run")
     # -race needs cgo: a service's own command runs without the build's settings.
     assert "CGO_ENABLED" not in test.env and "-trimpath" not in test.env["GOFLAGS"]
@@ -100,6 +101,13 @@ def test_build_test_and_vet_share_the_builds_settings_so_they_share_compiled_pac
         assert step.env["CGO_ENABLED"] == "0", step.name
         assert step.env["GOFLAGS"] == "-mod=readonly -trimpath", step.name
         assert step.caches == build.caches, step.name
+
+
+def test_a_build_override_stays_static(make_service: Callable[..., Path]) -> None:
+    text = OVERRIDE + "  build: [go, build, -o, bin/cart, ./cmd/cart]\n"
+    (build,) = steps(service(make_service, text), Stage.BUILD)
+    assert build.env["CGO_ENABLED"] == "0"
+    assert build.outputs == ("bin/cart",)
 
 
 def test_sca_scans_go_mod_offline_when_asked(make_service: Callable[..., Path]) -> None:

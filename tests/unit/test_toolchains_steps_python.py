@@ -6,10 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from pipelines.catalog import Service, load_service
-from pipelines.errors import ConfigError
 from pipelines.steps import CHECK_STAGES, Stage
 from pipelines.toolchains import get_toolchain
 from pipelines.toolchains.base import ToolchainOptions
@@ -74,16 +71,6 @@ def test_service_command_overrides_the_test_stage(make_service: Callable[..., Pa
 def test_sca_scans_requirements_txt(make_service: Callable[..., Path]) -> None:
     _, osv = steps(service(make_service), Stage.SCA)
     assert osv.argv[osv.argv.index("--lockfile") + 1] == "requirements.txt"
-
-
-def test_a_uv_lock_only_service_is_told_to_export_requirements(
-    make_service: Callable[..., Path],
-) -> None:
-    folder = make_service("prices", "python", lockfile=False)
-    (folder / "uv.lock").write_text("version = 1\n")
-    svc = load_service(folder / "service.yaml", folder.parents[1])
-    with pytest.raises(ConfigError, match="uv export"):
-        steps(svc, Stage.BUILD)
 
 
 def test_runtime_runs_the_service_package_from_the_artifact_folder(
