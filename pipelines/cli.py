@@ -87,6 +87,7 @@ SUBCOMMANDS: tuple[Commands, ...] = (
     Commands("pipelines.gitops.cli:add_parsers", ("promote", "rollback")),
     Commands("pipelines.images.cli:add_parsers", ("images", "bases")),
     Commands("pipelines.reports.html.cli:add_parsers", ("report",)),
+    Commands("pipelines.cluster.cli:add_parsers", ("cluster",)),
 )
 
 
