@@ -149,7 +149,6 @@ def kubelet(layout: Layout, network: Network, bins: Binaries) -> Component:
             f"--kubeconfig={layout.kubeconfigs / 'kubelet.yaml'}",
             f"--root-dir={layout.kubelet_root}",
             f"--hostname-override={network.node_name}",
-            "--node-ip=127.0.0.1",
         ),
         port=network.kubelet_healthz_port,
     )
