@@ -35,6 +35,8 @@ from pipelines.cluster.layout import Layout
 from pipelines.cluster.processes import leftovers
 
 SERVICES = load_catalog(PROJECT_ROOT).names()
+#: The first test also waits for `cluster up`: a cold build, then every service's first sync.
+pytestmark = pytest.mark.timeout(5400)
 CACHE = PROJECT_ROOT / ".cache" / "commerce-ci"
 REMOTE = CACHE / "gitops" / "remote.git"
 LAYOUT = Layout(CACHE)
