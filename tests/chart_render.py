@@ -60,6 +60,16 @@ def service_names() -> list[str]:
     return sorted(p.parent.name for p in (ROOT / "services").glob("*/service.yaml"))
 
 
+def code_folders(name: str) -> list[Path]:
+    """The service's folder and the library folders its service.yaml lists as inputs."""
+    spec = yaml.safe_load((ROOT / "services" / name / "service.yaml").read_text())
+    folders = [ROOT / "services" / name]
+    for pattern in spec.get("inputs", []):
+        if pattern.startswith("libs/"):
+            folders.append(ROOT / pattern.split("*", 1)[0].rstrip("/"))
+    return folders
+
+
 @cache
 def render_service(environment: str, name: str) -> tuple[dict[str, Any], ...]:
     """Every object the chart renders for argocd/envs/<environment>/<name>.yaml."""

@@ -3,6 +3,8 @@
 Each service runs its toolchain's runtime recipe (the same one its image is built from) in its
 own folder, after the build stage. Peers find each other through `<NAME>_ADDR` env vars, all on
 127.0.0.1; every port is the service.yaml port plus an offset, so two shops can run side by side.
+No service opens Prometheus /metrics unless the settings ask for it: then each gets a free
+loopback port of its own as METRICS_PORT (a fixed one, as in the chart, would be taken by all).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pipelines.toolchains.base import Runtime
 
 #: Seconds a service may take to listen (a JVM on a busy 2-core runner takes a while).
 READY_TIMEOUT_S = 90.0
+#: What the services read to open /metrics (libs/*/telemetry, ad, fraud-detection).
+METRICS_VARS = ("METRICS_PORT", "METRICS_HOST")
 
 
 def addr_var(name: str) -> str:
@@ -78,6 +82,8 @@ class ShopSettings:
     env: Mapping[str, str]
     port_offset: int = 0
     ready_timeout_s: float = READY_TIMEOUT_S
+    #: Give every service a METRICS_PORT of its own (and METRICS_HOST 127.0.0.1).
+    metrics: bool = False
 
 
 @dataclass
@@ -89,6 +95,8 @@ class Shop:
     receiver: OtlpReceiver | None = None
     redis_port: int = 0
     runtime_for: Callable[[Service], Runtime] = _toolchain_runtime
+    #: Service name -> the port its /metrics listens on (settings.metrics only).
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
     def port(self, service: Service) -> int:
         return service.spec.port + self.settings.port_offset
@@ -99,8 +107,20 @@ class Shop:
             raise ConfigError("shop", None, f"no service {name!r}")
         return f"http://127.0.0.1:{self.port(service)}"
 
+    def metrics_url(self, name: str) -> str:
+        if name not in self.metrics_ports:
+            raise ConfigError("shop", None, f"{name!r} serves no /metrics in this shop")
+        return f"http://127.0.0.1:{self.metrics_ports[name]}/metrics"
+
+    def _metrics_env(self, service: Service) -> dict[str, str]:
+        if not self.settings.metrics:
+            return {}
+        port = self.metrics_ports.setdefault(service.name, free_port())
+        return {"METRICS_PORT": str(port), "METRICS_HOST": "127.0.0.1"}
+
     def _env(self, service: Service, extra: Sequence[tuple[str, str]]) -> dict[str, str]:
-        env = dict(self.settings.env)
+        # A METRICS_PORT inherited from the caller would send every service to one port.
+        env = {k: v for k, v in self.settings.env.items() if k not in METRICS_VARS}
         for peer in self.catalog:
             env[addr_var(peer.name)] = f"127.0.0.1:{self.port(peer)}"
         env.update(
@@ -117,6 +137,7 @@ class Shop:
         if self.receiver is not None:
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = self.receiver.endpoint
             env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
+        env.update(self._metrics_env(service))
         env.update(extra)
         return env
 
@@ -182,6 +203,7 @@ class Shop:
         for started in reversed(self.started):
             started.stop()
         self.started.clear()
+        self.metrics_ports.clear()
         if self.receiver is not None:
             self.receiver.stop()
             self.receiver = None

@@ -1,6 +1,7 @@
 """The whole shop on this machine: a real order through the frontend's API reaches every service,
 lands in accounting and fraud-detection through the order stream, and leaves one trace across
-them all; then the load generator shops for a while without a single failed request."""
+them all; every service counts its requests on a Prometheus /metrics of its own; then the load
+generator shops for a while without a single failed request."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import anyio
 import pytest
+from _metrics import promtool_check, scrape
 from _pipeline import PROJECT_ROOT
 from conftest import require_tool
 
@@ -24,6 +26,7 @@ from pipelines.engines.base import RunContext
 from pipelines.engines.local import LocalEngine, host_env
 from pipelines.events import NullSink
 from pipelines.scheduler import RunOptions, run_services
+from pipelines.shop.processes import free_port
 from pipelines.shop.shop import Shop, ShopSettings
 from pipelines.steps import Stage
 from pipelines.toolchains import toolchain_for
@@ -45,6 +48,25 @@ CARD = {
     "credit_card_cvv": 123,
     "credit_card_expiration_year": 2039,
     "credit_card_expiration_month": 1,
+}
+#: The request metric each service records through OpenTelemetry, as its Prometheus exporter
+#: names it, and a label text that shows the sample is the shop's own traffic.
+REQUEST_METRICS = {
+    "accounting": ("accounting_orders_total", ""),
+    "ad": ("rpc_server_duration_milliseconds_count", "AdService"),
+    "cart": ("rpc_server_call_duration_seconds_count", "CartService"),
+    "checkout": ("rpc_server_call_duration_seconds_count", "CheckoutService"),
+    "currency": ("rpc_server_requests_total", "CurrencyService"),
+    "email": ("rpc_server_requests_total", "EmailService"),
+    "fraud-detection": ("fraud_orders_checked_total", 'fraud_flagged="false"'),
+    "frontend": ("http_server_request_duration_count", 'http_request_method="POST"'),
+    "payment": ("rpc_server_requests_total", "PaymentService"),
+    "product-catalog": ("rpc_server_call_duration_seconds_count", "ProductCatalogService"),
+    "quote": ("rpc_server_requests_total", "QuoteService"),
+    "recommendation": ("rpc_server_requests_total", "RecommendationService"),
+    "shipping": ("rpc_server_requests_total", "ShippingService"),
+    # Locust's requests, through the OTel requests instrumentation (its own test below).
+    "load-generator": ("http_client_duration_milliseconds_count", "http_method"),
 }
 ADDRESS = {
     "street_address": "1600 Amphitheatre Parkway",
@@ -88,7 +110,9 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     built = anyio.run(run_services, list(catalog), LocalEngine(env), ctx, options, NullSink())
     failed = [s.name for s in built.services if s.status == "failed"]
     assert not failed, f"build failed for {failed}; logs under {workdir / 'reports' / 'logs'}"
-    settings = ShopSettings(root=catalog.root, workdir=workdir, env=env, port_offset=PORT_OFFSET)
+    settings = ShopSettings(
+        root=catalog.root, workdir=workdir, env=env, port_offset=PORT_OFFSET, metrics=True
+    )
     with Shop(catalog, settings) as running:
         running.up()
         yield running
@@ -109,6 +133,14 @@ def order(shop: Shop) -> dict[str, Any]:
             "credit_card": CARD,
         },
     )
+
+
+@pytest.fixture(scope="module")
+def product_page(shop: Shop, order: dict[str, Any]) -> dict[str, Any]:
+    """A product page: the frontend asks recommendation and ad, which the order never reaches."""
+    client = Client(shop.url("frontend"))
+    product = client.get("/api/products")["products"][0]
+    return client.get(f"/api/products/{product['id']}")
 
 
 class Client:
@@ -205,9 +237,12 @@ def test_the_receiver_shows_the_order_trace_as_pages(shop, order, tmp_path: Path
 
 
 def test_the_load_generator_shops_for_a_while_without_errors(shop, order, tmp_path: Path):
+    """A bounded headless run; while it shops, its /metrics counts the requests it sends."""
+    promtool = require_tool("promtool", "scripts/tools.d/30-infra-promtool.sh")
     service = shop.catalog.get("load-generator")
     assert service is not None
     runtime = toolchain_for(service).runtime(service)
+    metrics_port = free_port()
     env = dict(shop.settings.env)
     env.update(runtime.env)
     env.update(
@@ -217,18 +252,75 @@ def test_the_load_generator_shops_for_a_while_without_errors(shop, order, tmp_pa
             "LOCUST_RUN_TIME": "15s",
             "LOCUST_USERS": "2",
             "OTEL_SERVICE_NAME": "load-generator",
+            "METRICS_PORT": str(metrics_port),
+            "METRICS_HOST": "127.0.0.1",
         }
     )
     env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-    completed = subprocess.run(
+    metric, label = REQUEST_METRICS["load-generator"]
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    with subprocess.Popen(
         list(runtime.command),
         cwd=service.folder(shop.settings.root),
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=120,
-        check=False,
-    )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, output[-3000:]
+    ) as locust:
+        try:
+            sent = eventually(
+                lambda: (found := scrape(url)).samples(metric) and found, timeout_s=30
+            )
+            output, _ = locust.communicate(timeout=120)
+        finally:
+            locust.kill()
+    assert locust.returncode == 0, output[-3000:]
     assert "Aggregated" in output
+    assert any(label in labels and value >= 1 for labels, value in sent.samples(metric))
+    promtool_check(promtool, sent.text)
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports process `pid` listens on: its socket inodes matched in /proc/net/tcp*."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target.removeprefix("socket:[").removesuffix("]"))
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_every_service_counts_the_order_on_its_own_metrics_port(shop, order, product_page):
+    """What Prometheus scrapes in the cluster (METRICS_PORT): valid exposition text carrying each
+    service's request metric for the order and the product page just served."""
+    promtool = require_tool("promtool", "scripts/tools.d/30-infra-promtool.sh")
+    served = [s.name for s in shop.services if s.name != "load-generator"]
+    assert set(served) <= set(shop.metrics_ports)
+
+    def counted(name: str) -> float:
+        metric, label = REQUEST_METRICS[name]
+        samples = scrape(shop.metrics_url(name)).samples(metric)
+        return sum(value for labels, value in samples if label in labels)
+
+    for name in served:
+        eventually(lambda name=name: counted(name) >= 1, timeout_s=30)
+        found = scrape(shop.metrics_url(name))
+        assert found.content_type.startswith("text/plain"), (name, found.content_type)
+        promtool_check(promtool, found.text)
+
+
+def test_each_service_listens_on_its_port_and_its_metrics_port_only(shop):
+    for started in shop.started:
+        if started.name == "redis":
+            continue
+        expected = {started.port, shop.metrics_ports[started.name]}
+        assert listening_ports(started.process.pid) == expected, started.name

@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from chart_render import ENVIRONMENTS, ROOT, code_files, container_env, service_names
+from chart_render import (
+    ENVIRONMENTS,
+    ROOT,
+    code_files,
+    code_folders,
+    container_env,
+    service_names,
+)
 
 #: What an OTLP trace exporter looks like in each language's code.
 MARKERS = {
@@ -33,16 +40,6 @@ MARKERS = {
     ),
 }
 RECEIVER_PORTS = {"http/protobuf": 4318, "grpc": 4317}
-
-
-def code_folders(name: str) -> list[Path]:
-    """The service's folder and the library folders its service.yaml lists as inputs."""
-    spec = yaml.safe_load((ROOT / "services" / name / "service.yaml").read_text())
-    folders = [ROOT / "services" / name]
-    for pattern in spec.get("inputs", []):
-        if pattern.startswith("libs/"):
-            folders.append(ROOT / pattern.split("*", 1)[0].rstrip("/"))
-    return folders
 
 
 def exporter_protocols(folders: list[Path]) -> set[str]:

@@ -59,6 +59,8 @@ def test_the_package_tests_pass(library: tuple[Service, Path], cache_dir: Path) 
     names = {c.get("name") for c in cases}
     assert "does not load @grpc/grpc-js" in names
     assert "inside a span, the line carries its trace and span ids" in names
+    assert "serves HTTP and gRPC request metrics in the Prometheus text format" in names
+    assert "is not opened without METRICS_PORT: nothing of its own listens" in names
 
 
 def test_the_package_passes_eslint(library: tuple[Service, Path], cache_dir: Path) -> None:

@@ -71,7 +71,10 @@ def test_the_telemetry_library_tests_pass(tmp_path: Path, cache_dir: Path) -> No
     service, folder = copy_library(tmp_path, TELEMETRY_LIBRARY)
     result = run_stage(service, folder, Stage.TEST, cache_dir)
     assert result.passed, result.output
-    assert "test_inside_a_span_the_line_carries_its_ids" in passed_test_names(folder)
+    passed = passed_test_names(folder)
+    assert "test_inside_a_span_the_line_carries_its_ids" in passed
+    assert "test_a_grpc_call_is_counted_in_the_scrape" in passed
+    assert "test_without_metrics_port_nothing_listens" in passed
 
 
 @pytest.mark.parametrize("name", [PROTO_LIBRARY, TELEMETRY_LIBRARY])

@@ -55,7 +55,8 @@ def test_the_crate_tests_pass(library: tuple[Service, Path], cache_dir: Path) ->
     assert result.passed, result.output
     report = (folder / REPORT_DIR / "cargo-test.txt").read_text()
     assert "test tests::grpc_paths_split_into_service_and_method ... ok" in report
-    assert "test result: ok. 3 passed" in report
+    assert "test tests::a_grpc_call_is_counted_in_the_prometheus_scrape ... ok" in report
+    assert "test result: ok. 7 passed" in report
 
 
 def test_the_crate_passes_clippy_and_rustfmt(

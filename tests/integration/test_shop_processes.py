@@ -25,8 +25,9 @@ import http.server, json, os, sys
 port = int(os.environ["PORT"])
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        seen = ("OTEL_", "PORT", "METRICS_")
         body = json.dumps({k: v for k, v in os.environ.items()
-                           if k.endswith("_ADDR") or k.startswith(("OTEL_", "PORT"))}).encode()
+                           if k.endswith("_ADDR") or k.startswith(seen)}).encode()
         self.send_response(200); self.send_header("Content-Length", str(len(body)))
         self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): pass
@@ -47,14 +48,17 @@ def shop_root(tmp_path: Path, make_service) -> Path:
     return tmp_path
 
 
-def make_shop(root: Path, runtime, offset: int = 31000) -> Shop:
+def make_shop(
+    root: Path, runtime, offset: int = 31000, metrics: bool = False, env: dict | None = None
+) -> Shop:
     require_tool("redis-server", "scripts/tools.d/60-redis.sh")
     settings = ShopSettings(
         root=root,
         workdir=root / "shop",
-        env=host_env(os.environ, Path(__file__).resolve().parents[2]),
+        env={**host_env(os.environ, Path(__file__).resolve().parents[2]), **(env or {})},
         port_offset=offset,
         ready_timeout_s=20,
+        metrics=metrics,
     )
     return Shop(load_catalog(root), settings, runtime_for=runtime)
 
@@ -78,6 +82,27 @@ def test_every_service_gets_its_port_its_peers_redis_and_the_otlp_endpoint(shop_
         assert seen["REDIS_ADDR"] == f"127.0.0.1:{shop.redis_port}"
         assert seen["OTEL_EXPORTER_OTLP_ENDPOINT"] == shop.receiver.endpoint
         assert seen["OTEL_SERVICE_NAME"] == "frontend"
+
+
+def test_no_service_gets_a_metrics_port_unless_the_shop_asks(shop_root):
+    """One METRICS_PORT inherited by every service would have them all fight over it."""
+    with make_shop(shop_root, serving, env={"METRICS_PORT": "9464"}) as shop:
+        shop.up()
+        for name in ("cart", "frontend"):
+            assert "METRICS_PORT" not in env_of(shop.url(name))
+        assert shop.metrics_ports == {}
+
+
+def test_asked_for_metrics_each_service_gets_a_loopback_metrics_port_of_its_own(shop_root):
+    with make_shop(shop_root, serving, metrics=True) as shop:
+        shop.up()
+        seen = {name: env_of(shop.url(name)) for name in ("cart", "frontend")}
+        ports = {name: int(env["METRICS_PORT"]) for name, env in seen.items()}
+        assert ports == shop.metrics_ports
+        assert len(set(ports.values())) == 2
+        assert not set(ports.values()) & {shop.port(s) for s in shop.services}
+        assert {env["METRICS_HOST"] for env in seen.values()} == {"127.0.0.1"}
+        assert shop.metrics_url("cart") == f"http://127.0.0.1:{ports['cart']}/metrics"
 
 
 def test_down_stops_every_process(shop_root):

@@ -30,7 +30,7 @@ impl Config {
         };
         Ok(Self {
             port,
-            telemetry: TelemetryConfig::from_lookup(lookup, SERVICE_NAME),
+            telemetry: TelemetryConfig::from_lookup(lookup, SERVICE_NAME)?,
         })
     }
 }

@@ -4,8 +4,9 @@
 const { startTelemetry, telemetryConfig } = require("commerce-telemetry/telemetry");
 
 const telemetry = startTelemetry(telemetryConfig(process.env, "payment"));
-require("./app")
-  .main(process.env, telemetry)
+// /metrics listens (when METRICS_PORT asks for it) before the application serves.
+telemetry.ready
+  .then(() => require("./app").main(process.env, telemetry))
   .catch((error) => {
     console.error("payment: failed to start:", error);
     process.exit(1);

@@ -4,6 +4,7 @@ import { startTelemetry, telemetryConfig } from "commerce-telemetry/telemetry";
 
 async function start(): Promise<void> {
   const telemetry = startTelemetry(telemetryConfig(process.env, "quote"));
+  await telemetry.ready; // /metrics listens (when METRICS_PORT asks for it) before serving
   const app = await import("./app.js");
   await app.main(process.env, telemetry);
 }

@@ -38,7 +38,7 @@ impl Config {
         Ok(Self {
             port,
             quote_addr: lookup("QUOTE_ADDR").unwrap_or_else(|| DEFAULT_QUOTE_ADDR.to_owned()),
-            telemetry: TelemetryConfig::from_lookup(lookup, SERVICE_NAME),
+            telemetry: TelemetryConfig::from_lookup(lookup, SERVICE_NAME)?,
         })
     }
 }

@@ -10,7 +10,11 @@ const ROOT = path.resolve(__dirname, "..");
 
 describe("telemetryConfig", () => {
   it("falls back to the service name and no export", () => {
-    assert.deepEqual(telemetryConfig({}, "quote"), { serviceName: "quote", endpoint: undefined });
+    assert.deepEqual(telemetryConfig({}, "quote"), {
+      serviceName: "quote",
+      endpoint: undefined,
+      metrics: undefined,
+    });
   });
 
   it("reads the standard OTEL variables", () => {
@@ -18,6 +22,7 @@ describe("telemetryConfig", () => {
     assert.deepEqual(telemetryConfig(env, "quote"), {
       serviceName: "quote-eu",
       endpoint: "http://127.0.0.1:4318",
+      metrics: undefined,
     });
   });
 });

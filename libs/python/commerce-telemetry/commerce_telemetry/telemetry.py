@@ -1,4 +1,5 @@
-"""OpenTelemetry wiring: traces and metrics over OTLP/HTTP, or nothing exported at all.
+"""OpenTelemetry wiring: traces and metrics over OTLP/HTTP, or nothing exported at all, and the
+same metrics for Prometheus on $METRICS_PORT when it is set.
 
 The SDK providers exist even without an endpoint so that trace context still flows through the
 service (incoming parents, outgoing children, ids in the logs); only the exporters are optional,
@@ -18,6 +19,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+from commerce_telemetry.prometheus import MetricsEndpoint, metrics_address, serve_metrics
+
 ENDPOINT_VAR = "OTEL_EXPORTER_OTLP_ENDPOINT"
 
 
@@ -25,9 +28,13 @@ ENDPOINT_VAR = "OTEL_EXPORTER_OTLP_ENDPOINT"
 class Telemetry:
     tracer_provider: TracerProvider
     meter_provider: MeterProvider
+    #: The Prometheus endpoint, when METRICS_PORT asked for one.
+    metrics_endpoint: MetricsEndpoint | None = None
 
     def shutdown(self) -> None:
         """Flush what is buffered: spans of the last requests must not die with the process."""
+        if self.metrics_endpoint is not None:
+            self.metrics_endpoint.stop()
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
 
@@ -44,6 +51,8 @@ def resource_attributes(env: Mapping[str, str], default_name: str) -> dict[str, 
 
 
 def setup_telemetry(env: Mapping[str, str], default_name: str) -> Telemetry:
+    """Providers for the service; a bad METRICS_PORT is a ValueError naming it."""
+    address = metrics_address(env)
     resource = Resource(resource_attributes(env, default_name))
     tracer_provider = TracerProvider(resource=resource)
     readers: list[MetricReader] = []
@@ -58,5 +67,8 @@ def setup_telemetry(env: Mapping[str, str], default_name: str) -> Telemetry:
                 export_interval_millis=10_000,
             )
         )
+    scrape = None if address is None else serve_metrics(address)
+    if scrape is not None:
+        readers.append(scrape.reader)
     meter_provider = MeterProvider(resource=resource, metric_readers=readers)
-    return Telemetry(tracer_provider, meter_provider)
+    return Telemetry(tracer_provider, meter_provider, scrape)

@@ -1,5 +1,6 @@
 //! OpenTelemetry wiring shared by the Rust services: traces and metrics over OTLP/HTTP
-//! (protobuf), W3C trace context on every gRPC call, and JSON log lines carrying trace ids.
+//! (protobuf), the same metrics for Prometheus on `$METRICS_PORT` when it is set, W3C trace
+//! context on every gRPC call, and JSON log lines carrying trace ids.
 //!
 //! Without an OTLP endpoint nothing is exported, but spans still get ids, so logs still
 //! correlate and context still propagates to the next service.
@@ -7,6 +8,7 @@
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
@@ -35,22 +37,34 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
+mod metrics_endpoint;
+pub use metrics_endpoint::{
+    metrics_addr, prometheus_reader, MetricsEndpoint, METRICS_HOST, METRICS_PORT,
+};
+
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
-/// Telemetry settings, read from the standard OTel variables.
+/// Telemetry settings, read from the standard OTel variables and METRICS_PORT/METRICS_HOST.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TelemetryConfig {
     pub service_name: String,
     /// Base URL of an OTLP/HTTP receiver (e.g. http://127.0.0.1:4318); `None` exports nothing.
     pub otlp_endpoint: Option<String>,
+    /// Where Prometheus scrapes `/metrics`; `None` opens no endpoint.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl TelemetryConfig {
-    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>, default_name: &str) -> Self {
-        Self {
+    /// Fails, naming the variable, on a METRICS_PORT or METRICS_HOST that does not parse.
+    pub fn from_lookup(
+        lookup: &dyn Fn(&str) -> Option<String>,
+        default_name: &str,
+    ) -> Result<Self, String> {
+        Ok(Self {
             service_name: lookup("OTEL_SERVICE_NAME").unwrap_or_else(|| default_name.to_owned()),
             otlp_endpoint: lookup("OTEL_EXPORTER_OTLP_ENDPOINT"),
-        }
+            metrics_addr: metrics_addr(lookup)?,
+        })
     }
 }
 
@@ -58,9 +72,17 @@ impl TelemetryConfig {
 pub struct Telemetry {
     tracer_provider: SdkTracerProvider,
     meter_provider: SdkMeterProvider,
+    metrics_endpoint: Option<MetricsEndpoint>,
 }
 
 impl Telemetry {
+    /// Where `/metrics` listens, when METRICS_PORT asked for it.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_endpoint
+            .as_ref()
+            .map(MetricsEndpoint::local_addr)
+    }
+
     /// A meter scoped to the crate that calls it.
     pub fn meter(&self, scope: &'static str) -> Meter {
         self.meter_provider.meter(scope)
@@ -68,6 +90,7 @@ impl Telemetry {
 
     /// Flushes and stops the exporters. Blocks: call it off the async runtime's workers.
     pub fn shutdown(self) {
+        drop(self.metrics_endpoint);
         if let Err(err) = self.tracer_provider.shutdown() {
             eprintln!("trace provider shutdown: {err}");
         }
@@ -77,7 +100,9 @@ impl Telemetry {
     }
 }
 
-/// Installs the propagator, the providers and the global `tracing` subscriber.
+/// Installs the propagator, the providers and the global `tracing` subscriber, and opens
+/// `/metrics` when the config has an address. Call it inside the tokio runtime, which serves
+/// the endpoint.
 pub fn init(config: &TelemetryConfig) -> Result<Telemetry, BoxError> {
     global::set_text_map_propagator(TraceContextPropagator::new());
     // The builder's default detectors also read OTEL_RESOURCE_ATTRIBUTES.
@@ -100,6 +125,12 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry, BoxError> {
             .with_endpoint(format!("{base}/v1/metrics"))
             .build()?;
         metrics = metrics.with_periodic_exporter(metric_exporter);
+    }
+    let mut metrics_endpoint = None;
+    if let Some(addr) = config.metrics_addr {
+        let registry = prometheus::Registry::new();
+        metrics = metrics.with_reader(prometheus_reader(&registry)?);
+        metrics_endpoint = Some(MetricsEndpoint::serve(addr, registry)?);
     }
     let tracer_provider = traces.build();
     let meter_provider = metrics.build();
@@ -125,6 +156,7 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry, BoxError> {
     Ok(Telemetry {
         tracer_provider,
         meter_provider,
+        metrics_endpoint,
     })
 }
 
@@ -354,6 +386,10 @@ pub fn propagate_context(
 
 #[cfg(test)]
 mod tests {
+    use std::convert::Infallible;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
     use super::*;
 
     #[test]
@@ -367,9 +403,13 @@ mod tests {
 
     #[test]
     fn telemetry_settings_fall_back_to_the_service_name_and_no_export() {
-        let config = TelemetryConfig::from_lookup(&|_| None, "currency");
+        let config = TelemetryConfig::from_lookup(&|_| None, "currency").unwrap();
         assert_eq!(config.service_name, "currency");
         assert_eq!(config.otlp_endpoint, None);
+        assert_eq!(
+            config.metrics_addr, None,
+            "no /metrics without METRICS_PORT"
+        );
     }
 
     #[test]
@@ -379,11 +419,104 @@ mod tests {
             "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("http://127.0.0.1:4318".to_owned()),
             _ => None,
         };
-        let config = TelemetryConfig::from_lookup(&lookup, "currency");
+        let config = TelemetryConfig::from_lookup(&lookup, "currency").unwrap();
         assert_eq!(config.service_name, "currency-eu");
         assert_eq!(
             config.otlp_endpoint.as_deref(),
             Some("http://127.0.0.1:4318")
         );
+    }
+
+    #[test]
+    fn metrics_listen_on_every_interface_unless_metrics_host_narrows_it() {
+        let port_only = |key: &str| (key == METRICS_PORT).then(|| "9464".to_owned());
+        assert_eq!(
+            metrics_addr(&port_only).unwrap(),
+            Some("0.0.0.0:9464".parse().unwrap())
+        );
+        let narrowed = |key: &str| match key {
+            METRICS_PORT => Some("9464".to_owned()),
+            METRICS_HOST => Some("127.0.0.1".to_owned()),
+            _ => None,
+        };
+        assert_eq!(
+            metrics_addr(&narrowed).unwrap(),
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_malformed_metrics_port_is_an_error_naming_it() {
+        let lookup = |key: &str| (key == METRICS_PORT).then(|| "http".to_owned());
+        let err = TelemetryConfig::from_lookup(&lookup, "currency").unwrap_err();
+        assert!(err.contains(METRICS_PORT), "{err}");
+    }
+
+    /// The inner gRPC service: answers every call with grpc-status 0 in the headers.
+    #[derive(Clone)]
+    struct Answers;
+
+    impl tower::Service<http::Request<()>> for Answers {
+        type Response = http::Response<()>;
+        type Error = Infallible;
+        type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+        fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: http::Request<()>) -> Self::Future {
+            let mut response = http::Response::new(());
+            response
+                .headers_mut()
+                .insert("grpc-status", http::HeaderValue::from_static("0"));
+            std::future::ready(Ok(response))
+        }
+    }
+
+    async fn scrape(addr: SocketAddr) -> String {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = "GET /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        response
+    }
+
+    #[tokio::test]
+    async fn a_grpc_call_is_counted_in_the_prometheus_scrape() {
+        let registry = prometheus::Registry::new();
+        let provider = SdkMeterProvider::builder()
+            .with_reader(prometheus_reader(&registry).unwrap())
+            .build();
+        let metrics = GrpcServerMetrics::new(&provider.meter("test"));
+        let mut service = tower::Layer::layer(&GrpcServerLayer::new(metrics), Answers);
+        let request = http::Request::builder()
+            .uri("/commerce.v1.CurrencyService/Convert")
+            .body(())
+            .unwrap();
+        tower::Service::call(&mut service, request).await.unwrap();
+        let endpoint = MetricsEndpoint::serve("127.0.0.1:0".parse().unwrap(), registry).unwrap();
+
+        let response = scrape(endpoint.local_addr()).await;
+
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains("content-type: text/plain; version=0.0.4"));
+        assert!(response.contains("# TYPE rpc_server_requests_total counter"));
+        let counted = response.lines().any(|line| {
+            line.starts_with("rpc_server_requests_total{")
+                && line.contains(r#"rpc_method="Convert""#)
+                && line.contains(r#"rpc_grpc_status_code="0""#)
+                && line.ends_with("} 1")
+        });
+        assert!(counted, "{response}");
+        let _ = provider.shutdown();
+    }
+
+    #[tokio::test]
+    async fn a_taken_metrics_port_fails_the_start() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        assert!(MetricsEndpoint::serve(addr, prometheus::Registry::new()).is_err());
     }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException
 import io.commerce.proto.v1.OrderResult
 import io.opentelemetry.api.OpenTelemetry
 import io.opentelemetry.api.common.AttributeKey
+import io.opentelemetry.api.common.Attributes
 import io.opentelemetry.api.trace.SpanKind
 import io.opentelemetry.api.trace.StatusCode
 import io.opentelemetry.context.Context
@@ -25,7 +26,14 @@ class OrderConsumer(
 ) {
     private val log = LoggerFactory.getLogger(OrderConsumer::class.java)
     private val tracer = otel.getTracer("com.commerce.fraud")
-    private val flaggedCounter = otel.getMeter("com.commerce.fraud").counterBuilder("fraud.orders.flagged").build()
+    private val meter = otel.getMeter("com.commerce.fraud")
+    private val checkedCounter =
+        meter
+            .counterBuilder("fraud.orders.checked")
+            .setUnit("{order}")
+            .setDescription("Orders assessed, by outcome")
+            .build()
+    private val flaggedCounter = meter.counterBuilder("fraud.orders.flagged").build()
     private var pending = true
     val ready = AtomicBoolean(false)
 
@@ -67,6 +75,7 @@ class OrderConsumer(
         val payload = requireNotNull(entry.fields["order"]) { "entry has no `order` field" }
         val assessment = rules.assess(OrderResult.parseFrom(payload))
         stats.record(assessment)
+        checkedCounter.add(1, Attributes.of(FLAGGED, assessment.flagged))
         if (assessment.flagged) {
             flaggedCounter.add(1)
             val reasons = assessment.findings.joinToString("; ") { "${it.code}: ${it.detail}" }
@@ -114,5 +123,6 @@ class OrderConsumer(
 
     companion object {
         const val RETRY_MILLIS = 1_000L
+        private val FLAGGED = AttributeKey.booleanKey("fraud.flagged")
     }
 }
