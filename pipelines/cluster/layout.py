@@ -82,7 +82,8 @@ class Layout:
 
     @property
     def logs(self) -> Path:
-        return self.state / "logs"
+        """Each process's log; kept by `down` (a failed `up` is read from here), cleared by `up`."""
+        return self.home / "logs"
 
     @property
     def config(self) -> Path:

@@ -384,6 +384,7 @@ def up(cluster: Cluster) -> Path:
     layout = cluster.layout
     host.record_host(layout)
     layout.state.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(layout.logs, ignore_errors=True)
     layout.logs.mkdir(parents=True, exist_ok=True)
     layout.config.mkdir(parents=True, exist_ok=True)
     registry = start_registry(cluster)
