@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from pipelines.cluster.errors import ClusterError
 from pipelines.cluster.versions import COLLECTOR, COLLECTOR_BUILDER, GoBuild
 from pipelines.errors import ToolMissingError
@@ -90,23 +92,51 @@ def _run_go(build: GoBuild, root: Path, out_dir: Path, env: Mapping[str, str], l
 def _build_collector(
     root: Path, bin_dir: Path, out_dir: Path, env: Mapping[str, str], log: Log
 ) -> None:
-    """The collector's own builder generates a main module from our config and compiles it."""
+    """The collector's own builder generates a main module from our config; we resolve and
+    compile it. The builder's own resolution (`go mod tidy`) also fetches the tests' imports of
+    every component, and the module proxy refuses one of those (the contrib
+    otlpencodingextension, a test-only dependency of the file exporter): `go mod tidy -e` gets
+    everything the collector imports and goes past that one."""
     builder = ensure_built(COLLECTOR_BUILDER, root, bin_dir, env, log)
     config = root / COLLECTOR.module / "builder-config.yaml"
-    argv = [str(builder.path("builder")), f"--config={config}"]
     run_env = go_env(env, COLLECTOR)
+    log_path = out_dir / "build.log"
     with tempfile.TemporaryDirectory(prefix="otelcol-src-", dir=bin_dir) as source:
-        # The builder reads dist.output_path from its config; an env var cannot set it, so the
-        # config is copied with that one line added.
+        # The builder reads dist.output_path from its config only: a copy with that line added.
         text = config.read_text(encoding="utf-8").replace(
             "dist:\n", f"dist:\n  output_path: {source}\n", 1
         )
         local = Path(source) / "builder-config.yaml"
         local.write_text(text, encoding="utf-8")
-        argv[1] = f"--config={local}"
-        log_path = out_dir / "build.log"
-        _run_logged(f"otelcol {COLLECTOR.version}", argv, Path(source), run_env, log_path, log)
-        shutil.copy2(Path(source) / COLLECTOR.binaries[0], out_dir / COLLECTOR.binaries[0])
+        generate = [
+            str(builder.path("builder")),
+            f"--config={local}",
+            "--skip-compilation",
+            "--skip-get-modules",
+        ]
+        what = f"otelcol {COLLECTOR.version}"
+        _run_logged(f"{what} (sources)", generate, Path(source), run_env, log_path, log)
+        (Path(source) / "go.mod").write_text(collector_go_mod(text), encoding="utf-8")
+        tidy = ["go", "mod", "tidy", "-e"]
+        _run_logged(f"{what} (modules)", tidy, Path(source), run_env, log_path, log)
+        binary = out_dir / COLLECTOR.binaries[0]
+        flags = f"-ldflags={' '.join(COLLECTOR.ldflags)}"
+        compile_ = ["go", "build", "-trimpath", flags, "-o", str(binary), "."]
+        _run_logged(what, compile_, Path(source), run_env, log_path, log)
+
+
+def collector_go_mod(config_text: str) -> str:
+    """The go.mod the builder would write (its template: each component's `gomod`, plus otelcol
+    at the collector's version); `go mod tidy -e` completes it."""
+    config = yaml.safe_load(config_text)
+    version = config["dist"]["version"]
+    requires = [
+        f"\t{component['gomod']}"
+        for kind in ("receivers", "processors", "exporters", "extensions", "connectors")
+        for component in config.get(kind) or []
+    ]
+    requires.append(f"\tgo.opentelemetry.io/collector/otelcol v{version}")
+    return "module commerce-ci/otelcol\n\ngo 1.25\n\nrequire (\n" + "\n".join(requires) + "\n)\n"
 
 
 def _run_logged(

@@ -81,7 +81,9 @@ def publish_source(
         for name, docs in documents.items():
             target = tree / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
+            target.write_text(
+                yaml.safe_dump_all(docs, sort_keys=False, width=4096), encoding="utf-8"
+            )
         for name, source in extra.items():
             target = tree / name
             target.parent.mkdir(parents=True, exist_ok=True)

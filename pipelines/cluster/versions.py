@@ -123,7 +123,7 @@ COLLECTOR = GoBuild(
     name="otelcol",
     version=COLLECTOR_VERSION,
     module=f"{MODULES}/collector",
-    packages=(),
+    packages=(".",),
     binaries=("otelcol-commerce",),
 )
 BUILDS: tuple[GoBuild, ...] = (KUBERNETES, ARGOCD, PAUSE, COREDNS, COLLECTOR_BUILDER, COLLECTOR)
