@@ -177,3 +177,17 @@ def kill_leftovers(markers: Iterable[str], log: Log) -> list[tuple[int, str]]:
                 os.kill(pid, signal.SIGKILL)
         _wait_gone([pid for pid, _ in stray], 5.0)
     return leftovers(marks)
+
+
+def resident_mb(pids: Iterable[int]) -> float:
+    """The resident memory of these processes, in MB (what the cluster costs the machine)."""
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024

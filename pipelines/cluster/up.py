@@ -42,6 +42,7 @@ from pipelines.cluster.processes import (
     launch,
     leftovers,
     read_records,
+    resident_mb,
     stop_records,
     wait_ready,
 )
@@ -434,6 +435,8 @@ def status(cluster: Cluster) -> list[str]:
         lines.append(f"{record.name:<34} pid {record.pid:<8} {state}")
     if not lines:
         return ["no cluster is up"]
+    pids = [pid for pid, _ in leftovers(markers(cluster))]
+    lines.append(f"memory: {resident_mb(pids):.0f} MB resident in {len(pids)} processes")
     try:
         apps = cluster.kubectl.get("applications.argoproj.io", "-n", "argocd")["items"]
     except ClusterError as error:
