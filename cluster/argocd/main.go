@@ -17,7 +17,6 @@ import (
 	gitaskpass "github.com/argoproj/argo-cd/v3/cmd/argocd-git-ask-pass/commands"
 	reposerver "github.com/argoproj/argo-cd/v3/cmd/argocd-repo-server/commands"
 	"github.com/argoproj/argo-cd/v3/common"
-	"github.com/argoproj/argo-cd/v3/util/grpc"
 	"github.com/argoproj/argo-cd/v3/util/log"
 )
 
@@ -25,8 +24,10 @@ func init() {
 	klog.SetLogger(log.NewLogrusLogger(log.NewWithCurrentConfig()))
 }
 
+// Upstream's main also calls util/grpc.DisableSRVLookups, which turns off gRPC's DNS SRV lookups
+// that the grpclb balancer turns on; none of the commands linked here imports grpclb, so they are
+// off already (and that function panics when it finds them off).
 func main() {
-	grpc.DisableSRVLookups()
 	name := filepath.Base(os.Args[0])
 	if value := os.Getenv("ARGOCD_BINARY_NAME"); value != "" {
 		name = value
