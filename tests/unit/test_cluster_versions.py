@@ -52,3 +52,13 @@ def test_the_collector_builder_config_pins_the_collector_version() -> None:
     version = versions.COLLECTOR_VERSION
     pinned = re.findall(r"gomod: \S+ (v\S+)", text)
     assert pinned and set(pinned) == {version}
+
+
+def test_the_collectors_go_mod_requires_every_component_and_otelcol() -> None:
+    from pipelines.cluster.build import collector_go_mod
+
+    text = (ROOT / "cluster/collector/builder-config.yaml").read_text()
+    go_mod = collector_go_mod(text)
+    for gomod in re.findall(r"gomod: (\S+ \S+)", text):
+        assert f"\t{gomod}\n" in go_mod
+    assert f"\tgo.opentelemetry.io/collector/otelcol {versions.COLLECTOR_VERSION}\n" in go_mod
