@@ -28,6 +28,7 @@ CONFIG_FILES = (
     "argocd-gpg-keys-cm.yaml",
 )
 CRD_FILES = ("application-crd.yaml", "applicationset-crd.yaml", "appproject-crd.yaml")
+CRD_NAMES = ("applications.argoproj.io", "applicationsets.argoproj.io", "appprojects.argoproj.io")
 
 #: An Application's health is what its controller computed (status.health), so that an
 #: app-of-apps waits, wave by wave, for its child apps to be Healthy; Argo CD assesses child
@@ -83,22 +84,17 @@ def default_project() -> dict[str, Any]:
     }
 
 
+def established(kubectl: Kubectl, name: str) -> bool:
+    """`kubectl wait --for=condition=Established` fails on a CRD with no conditions yet."""
+    conditions = kubectl.get("crd", name).get("status", {}).get("conditions") or []
+    return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
+
+
 def install(kubectl: Kubectl, module: Path) -> None:
     kubectl.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}])
     kubectl.apply(crd_documents(module), server_side=True)
-    kubectl.run(
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        *(
-            f"crd/{name}"
-            for name in (
-                "applications.argoproj.io",
-                "applicationsets.argoproj.io",
-                "appprojects.argoproj.io",
-            )
-        ),
-    )
+    for name in CRD_NAMES:
+        kubectl.wait_for(f"CRD {name} Established", lambda n=name: established(kubectl, n), 60, 1)
     kubectl.apply(config_documents(module))
     kubectl.apply([default_project()])
 

@@ -54,9 +54,12 @@ def cmd_cluster(args: argparse.Namespace, env: Mapping[str, str], root: Path) ->
     if args.action == "up":
         try:
             kubeconfig = up(cluster)
-        except BaseException:
-            _stderr("cluster: up failed; taking down what was started")
-            down(cluster)
+        except BaseException as error:
+            _stderr(f"cluster: up failed ({error}); taking down what was started")
+            try:
+                down(cluster)
+            except Exception as also:
+                _stderr(f"cluster: down after the failed up: {also}")
             raise
         print(f"kubeconfig: {kubeconfig}", flush=True)
     elif args.action == "down":

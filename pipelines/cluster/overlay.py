@@ -170,7 +170,7 @@ def _replacements(settings: OverlaySettings) -> Documents:
                 "platform",
                 "monitoring",
                 "-1",
-                {"path": "cluster/crds/prometheus-operator", "directory": {"recurse": False}},
+                {"path": "cluster/crds/prometheus-operator"},
                 settings,
                 server_side=True,
             )

@@ -156,7 +156,7 @@ def leftovers(markers: Iterable[str]) -> list[tuple[int, str]]:
     found = []
     marks = tuple(markers)
     for pid in _pids():
-        if pid == me:
+        if pid == me or _zombie(pid):
             continue
         command = _cmdline(pid)
         if _in_kubepods(pid) or any(mark in command for mark in marks):
