@@ -1,17 +1,18 @@
 """Prometheus's scrape configuration, generated from the ServiceMonitors in the cluster.
 
 On EKS the Prometheus Operator watches ServiceMonitors and rewrites Prometheus's configuration.
-Its image cannot be pulled here, so `cluster up` and `cluster monitors` do the same translation
-on demand (the subset of the ServiceMonitor API the charts use: a label selector, namespaces,
-and per endpoint a named port, path, interval and timeout), write the ConfigMap Prometheus reads,
-and ask Prometheus to reload. Targets are discovered by Prometheus itself (kubernetes_sd,
-EndpointSlices), so pods that come and go are followed without another translation.
+Its image cannot be pulled here, so `cluster up` and `cluster monitors` do that translation on
+demand, for the part of the ServiceMonitor API the charts use (a label selector, namespaces, and
+per endpoint a named port, path, interval and timeout), write the ConfigMap Prometheus reads,
+and ask Prometheus to reload. Debian's Prometheus is built without Kubernetes service discovery
+(client-go is not packaged in Debian), so each selected Service becomes a static target by its
+cluster DNS name and the port its ServiceMonitor names: it follows pods that come and go, not
+Services that do (`cluster monitors` again).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -22,50 +23,42 @@ SERVICE = "prometheus"
 PORT = 9090
 
 
-def _label(name: str) -> str:
-    """A Kubernetes label name as a Prometheus meta label suffix (what kubernetes_sd emits)."""
-    return re.sub(r"[^a-zA-Z0-9_]", "_", name)
-
-
-def scrape_jobs(monitor: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One job per endpoint of a ServiceMonitor, as the operator generates it."""
-    meta = monitor["metadata"]
+def _selected(monitor: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
     spec = monitor.get("spec", {})
-    names = spec.get("namespaceSelector", {}).get("matchNames") or [meta["namespace"]]
+    namespaces = spec.get("namespaceSelector", {}).get("matchNames") or [
+        monitor["metadata"]["namespace"]
+    ]
+    labels = service["metadata"].get("labels", {})
     selector = spec.get("selector", {}).get("matchLabels", {})
+    return service["metadata"]["namespace"] in namespaces and all(
+        labels.get(key) == value for key, value in selector.items()
+    )
+
+
+def scrape_jobs(
+    monitor: Mapping[str, Any], services: Sequence[Mapping[str, Any]], domain: str
+) -> list[dict[str, Any]]:
+    """One job per endpoint of a ServiceMonitor, named as the operator names it, with a target
+    per selected Service that has the named port."""
+    meta = monitor["metadata"]
     jobs = []
-    for index, endpoint in enumerate(spec.get("endpoints", [])):
-        relabel: list[dict[str, Any]] = [
-            {
-                "source_labels": [
-                    f"__meta_kubernetes_service_label_{_label(key)}",
-                    f"__meta_kubernetes_service_labelpresent_{_label(key)}",
-                ],
-                "regex": f"({re.escape(str(value))});true",
-                "action": "keep",
-            }
-            for key, value in sorted(selector.items())
-        ]
-        if "port" in endpoint:
-            relabel.append(
-                {
-                    "source_labels": ["__meta_kubernetes_endpointslice_port_name"],
-                    "regex": re.escape(str(endpoint["port"])),
-                    "action": "keep",
-                }
-            )
-        relabel += [
-            {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
-            {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"},
-            {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
-            {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "job"},
-        ]
+    for index, endpoint in enumerate(monitor.get("spec", {}).get("endpoints", [])):
+        targets = []
+        for service in (s for s in services if _selected(monitor, s)):
+            ports = {p.get("name"): p["port"] for p in service.get("spec", {}).get("ports", [])}
+            if endpoint.get("port") in ports:
+                name, namespace = service["metadata"]["name"], service["metadata"]["namespace"]
+                targets.append(
+                    {
+                        "targets": [f"{name}.{namespace}.svc.{domain}:{ports[endpoint['port']]}"],
+                        "labels": {"namespace": namespace, "service": name, "job": name},
+                    }
+                )
         job: dict[str, Any] = {
             "job_name": f"serviceMonitor/{meta['namespace']}/{meta['name']}/{index}",
             "metrics_path": endpoint.get("path", "/metrics"),
-            "kubernetes_sd_configs": [{"role": "endpointslice", "namespaces": {"names": names}}],
-            "relabel_configs": relabel,
             "honor_labels": bool(endpoint.get("honorLabels", False)),
+            "static_configs": targets,
         }
         if "interval" in endpoint:
             job["scrape_interval"] = endpoint["interval"]
@@ -75,8 +68,12 @@ def scrape_jobs(monitor: Mapping[str, Any]) -> list[dict[str, Any]]:
     return jobs
 
 
-def prometheus_config(monitors: Iterable[Mapping[str, Any]]) -> str:
-    jobs = [job for monitor in monitors for job in scrape_jobs(monitor)]
+def prometheus_config(
+    monitors: Iterable[Mapping[str, Any]],
+    services: Sequence[Mapping[str, Any]],
+    domain: str = "cluster.local",
+) -> str:
+    jobs = [job for monitor in monitors for job in scrape_jobs(monitor, services, domain)]
     document = {
         "global": {"scrape_interval": "15s", "scrape_timeout": "10s"},
         "scrape_configs": sorted(jobs, key=lambda job: job["job_name"]),

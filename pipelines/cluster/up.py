@@ -9,6 +9,7 @@ changed.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -138,8 +139,6 @@ def write_files(cluster: Cluster, pause_image: str, registry: str) -> None:
         path = layout.kubeconfigs / f"{identity.name}.yaml"
         path.write_text(text)
         path.chmod(0o600)
-    import json
-
     import yaml
 
     (layout.config / "kubelet.yaml").write_text(
@@ -335,12 +334,9 @@ def sync_monitors(cluster: Cluster, reload: bool = True) -> int:
     found = kubectl.run(
         "get", "servicemonitors.monitoring.coreos.com", "-A", "-o", "json", check=False
     )
-    monitors = []
-    if found.returncode == 0:
-        import json
-
-        monitors = json.loads(found.stdout).get("items", [])
-    text = prometheus.prometheus_config(monitors)
+    monitors = json.loads(found.stdout).get("items", []) if found.returncode == 0 else []
+    services = kubectl.get("services", "-A")["items"]
+    text = prometheus.prometheus_config(monitors, services, cluster.network.cluster_domain)
     kubectl.apply([prometheus.config_map(text)])
     jobs = text.count("job_name:")
     cluster.log(f"cluster: Prometheus scrape config: {jobs} jobs, {len(monitors)} ServiceMonitors")
