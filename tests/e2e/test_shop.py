@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 import pytest
-from _metrics import promtool_check, scrape
+from _metrics import Scrape, promtool_check, scrape
 from _pipeline import PROJECT_ROOT
 from conftest import require_tool
 
@@ -299,23 +299,31 @@ def listening_ports(pid: int) -> set[int]:
     return ports
 
 
+def counted_scrape(url: str, name: str) -> Scrape | None:
+    """The scrape at `url` once it counts a request of the service's own metric."""
+    found = scrape(url)
+    metric, label = REQUEST_METRICS[name]
+    counted = sum(value for labels, value in found.samples(metric) if label in labels)
+    return found if counted else None
+
+
 def test_every_service_counts_the_order_on_its_own_metrics_port(shop, order, product_page):
     """What Prometheus scrapes in the cluster (METRICS_PORT): valid exposition text carrying each
     service's request metric for the order and the product page just served."""
     promtool = require_tool("promtool", "scripts/tools.d/30-infra-promtool.sh")
     served = [s.name for s in shop.services if s.name != "load-generator"]
     assert set(served) <= set(shop.metrics_ports)
-
-    def counted(name: str) -> float:
-        metric, label = REQUEST_METRICS[name]
-        samples = scrape(shop.metrics_url(name)).samples(metric)
-        return sum(value for labels, value in samples if label in labels)
-
+    uncounted: dict[str, tuple[str, str]] = {}
     for name in served:
-        eventually(lambda name=name: counted(name) >= 1, timeout_s=30)
-        found = scrape(shop.metrics_url(name))
+        url = shop.metrics_url(name)
+        try:
+            found = eventually(lambda url=url, name=name: counted_scrape(url, name), 30)
+        except AssertionError:
+            uncounted[name] = REQUEST_METRICS[name]
+            continue
         assert found.content_type.startswith("text/plain"), (name, found.content_type)
         promtool_check(promtool, found.text)
+    assert not uncounted, f"no request counted on /metrics: {uncounted}"
 
 
 def test_each_service_listens_on_its_port_and_its_metrics_port_only(shop):

@@ -33,12 +33,15 @@ class TelemetryTest {
             val response = scrape(port)
 
             assertEquals(200, response.statusCode())
-            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"))
+            val contentType = response.headers().firstValue("Content-Type").orElse("")
+            assertTrue(contentType.startsWith("text/plain"), contentType)
             val body = response.body()
             assertTrue("# TYPE fraud_orders_checked_total counter" in body, body)
             assertTrue(
                 body.lines().any {
-                    it.startsWith("fraud_orders_checked_total{") && "fraud_flagged=\"false\"" in it && it.endsWith("} 1")
+                    it.startsWith("fraud_orders_checked_total{") &&
+                        "fraud_flagged=\"false\"" in it &&
+                        it.substringAfterLast(' ').toDouble() == 1.0
                 },
                 body,
             )
