@@ -23,7 +23,20 @@ if TYPE_CHECKING:
     from pipelines.catalog import Service
     from pipelines.toolchains.base import ToolchainOptions
 
-PYTHON_IMAGE = "python:3.11.7-slim-bookworm"
+#: Debian 12's python3.11 (3.11.2), the interpreter the python runtime base ships
+#: (`pipelines/images/bases.py`). Services are built, tested and run on it, by path, never on
+#: another Python a host puts first on PATH (pyenv's 3.11.7 on these machines): pins resolved
+#: and tested on 3.11.7 left out async-timeout, which redis-py needs below 3.11.3, and
+#: accounting crashed in its image on 3.11.2.
+INTERPRETER = "/usr/bin/python3.11"
+#: The Dagger engine's builder: Debian 12 with that same package and Debian's pip.
+PYTHON_IMAGE = "debian:12.12-slim"
+PYTHON_SETUP = (
+    ("apt-get", "update"),
+    ("apt-get", "install", "-y", "--no-install-recommends", "python3.11", "python3-pip"),
+)
+#: ruff is one static binary: lint needs no particular interpreter, only pip to install it.
+LINT_IMAGE = "python:3.11.7-slim-bookworm"
 RUFF_VERSION = "0.17.6"
 ARTIFACT_DIR = "dist/app"
 #: Test tools live beside the build output, never in the artifact the image ships.
@@ -42,7 +55,7 @@ ENV: Mapping[str, str] = {
 #: `--no-compile`: bytecode written at install time holds the clock and pip's temporary folder
 #: (and goes stale against the .py files' commit-time mtimes); the image ships sources only.
 _PIP_TARGET = (
-    "python",
+    INTERPRETER,
     "-m",
     "pip",
     "install",
@@ -67,7 +80,8 @@ class PythonToolchain:
     image: str = PYTHON_IMAGE
     install_hints: dict[str, str] = field(
         default_factory=lambda: {
-            "python": "install Python 3.11 with pip (python3 -m ensurepip)",
+            INTERPRETER: "apt-get install python3.11 python3-pip (Debian 12's, as the runtime "
+            "base ships it; scripts/tools.d/14-python-runtime.sh)",
             "ruff": "run scripts/tools.d/13-python-lint.sh (installs ruff into .tools/ruff)",
         }
     )
@@ -88,7 +102,7 @@ class PythonToolchain:
             normalise = self._step(
                 stage,
                 "normalise (no machine paths, no bytecode)",
-                ("python", "-c", NORMALISE, ARTIFACT_DIR),
+                (INTERPRETER, "-c", NORMALISE, ARTIFACT_DIR),
                 ARTIFACT_DIR,
             )
             if override:
@@ -112,7 +126,7 @@ class PythonToolchain:
                 return (self._step(stage, "test (service command)", override),)
             requirements = ("-r", RUNTIME_REQUIREMENTS, "-r", DEV_REQUIREMENTS)
             pytest = (
-                "python",
+                INTERPRETER,
                 "-m",
                 "pytest",
                 "-p",
@@ -131,6 +145,7 @@ class PythonToolchain:
                     image=self.image,
                     argv=pytest,
                     env={**ENV, "PYTHONPATH": TEST_DEPS_DIR},
+                    setup=PYTHON_SETUP,
                     reports=(ReportFile("junit", JUNIT_REPORT),),
                 ),
             )
@@ -154,7 +169,7 @@ class PythonToolchain:
             base="python",
             files=(f"{ARTIFACT_DIR}/**",),
             exclude=(_SCRIPTS_DIR,),
-            command=("python3", "-m", python_package(service.name)),
+            command=(INTERPRETER, "-m", python_package(service.name)),
             env=(("PYTHONPATH", ARTIFACT_DIR), ("PYTHONUNBUFFERED", "1")),
         )
 
@@ -169,13 +184,14 @@ class PythonToolchain:
             env=dict(ENV),
             caches=CACHES,
             outputs=(output,) if output else (),
+            setup=PYTHON_SETUP,
         )
 
     def _lint(self, name: str, argv: tuple[str, ...]) -> Step:
         return Step(
             stage=Stage.LINT,
             name=name,
-            image=self.image,
+            image=LINT_IMAGE,
             argv=argv,
             env=dict(ENV),
             setup=LINT_SETUP,
