@@ -7,6 +7,7 @@ takes about a quarter of an hour on two cores: the build says what it is doing e
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import yaml
 
@@ -58,13 +60,40 @@ def go_command(build: GoBuild, out_dir: Path) -> list[str]:
 def ensure_built(
     build: GoBuild, root: Path, bin_dir: Path, env: Mapping[str, str], log: Log
 ) -> Built:
-    """The build's folder, built first when this pin has not been built on this machine."""
+    """The build's folder, built first when this pin has not been built on this machine.
+
+    One build of a pin at a time, under a file lock: `cluster up` started while `cluster build`
+    (CI starts it in the background, beside the test suite) is building waits for that build
+    and uses it instead of building the same pin again."""
     folder = build.folder(bin_dir, root)
-    if all((folder / name).is_file() for name in build.binaries):
+    if _complete(build, folder):
         return Built(build, folder)
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    with open(bin_dir / f".{build.name}.lock", "w") as lock:
+        if not _try_lock(lock):
+            log(f"cluster: waiting for another build of {build.name} {build.version}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _complete(build, folder):
+            _build(build, root, bin_dir, env, log)
+    return Built(build, folder)
+
+
+def _complete(build: GoBuild, folder: Path) -> bool:
+    return all((folder / name).is_file() for name in build.binaries)
+
+
+def _try_lock(lock: IO[str]) -> bool:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _build(build: GoBuild, root: Path, bin_dir: Path, env: Mapping[str, str], log: Log) -> None:
+    folder = build.folder(bin_dir, root)
     if shutil.which("go", path=env.get("PATH")) is None:
         raise ToolMissingError("go", "apt-get install golang (Go 1.26 or newer)")
-    bin_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{build.name}-", dir=bin_dir))
     try:
         if build is COLLECTOR:
@@ -77,7 +106,6 @@ def ensure_built(
         staging.rename(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Built(build, folder)
 
 
 def _run_go(build: GoBuild, root: Path, out_dir: Path, env: Mapping[str, str], log: Log) -> None:

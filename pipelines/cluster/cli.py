@@ -1,4 +1,4 @@
-"""`commerce-ci cluster up|down|status|monitors`, hooked into pipelines.cli by add_parsers()."""
+"""`commerce-ci cluster up|down|status|monitors|build`, hooked into pipelines.cli."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pipelines.errors import ExitCode
 from pipelines.settings import add_flags, from_args
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
-ACTIONS = ("up", "down", "status", "monitors")
+ACTIONS = ("up", "down", "status", "monitors", "build")
 
 
 def add_parsers(
@@ -26,7 +26,8 @@ def add_parsers(
         "processes, configured from argocd/ through the local overlay, deploying the embedded "
         "GitOps remote; prints `kubeconfig: PATH`. down: stop everything and undo every host "
         "change. status: processes, Applications, and what the overlay replaces. monitors: "
-        "regenerate Prometheus's scrape config from the cluster's ServiceMonitors.",
+        "regenerate Prometheus's scrape config from the cluster's ServiceMonitors. build: only "
+        "build the pinned binaries (no root, no ports; an `up` started meanwhile waits for it).",
     )
     cluster.add_argument("action", choices=ACTIONS)
     add_flags(cluster, ["cache_dir", *GITOPS_SETTINGS])
@@ -39,7 +40,7 @@ def _stderr(line: str) -> None:
 
 def cmd_cluster(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.cluster.layout import Layout
-    from pipelines.cluster.up import Cluster, down, status, sync_monitors, up
+    from pipelines.cluster.up import Cluster, build_all, down, status, sync_monitors, up
     from pipelines.engines.local import host_env
     from pipelines.gitops.cli import resolve_remote
 
@@ -67,6 +68,9 @@ def cmd_cluster(args: argparse.Namespace, env: Mapping[str, str], root: Path) ->
         _stderr("cluster: down; no process left, host changes undone")
     elif args.action == "monitors":
         sync_monitors(cluster)
+    elif args.action == "build":
+        for built in build_all(cluster).values():
+            _stderr(f"cluster: {built.build.name} {built.build.version} in {built.folder}")
     else:
         for line in status(cluster):
             print(line)

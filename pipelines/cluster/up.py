@@ -102,17 +102,23 @@ def check_host(env: Mapping[str, str]) -> None:
             )
 
 
+#: Smallest first: a failure in a small build shows before the long ones run.
+RUNTIME_BUILDS = (
+    versions.PAUSE,
+    versions.COREDNS,
+    versions.COLLECTOR,
+    versions.KUBERNETES,
+    versions.ARGOCD,
+)
+
+
 def build_all(cluster: Cluster) -> dict[str, Built]:
+    """Every pinned binary the cluster runs, built once per pin (`cluster build` alone does
+    this and needs neither root nor the cluster's ports)."""
     log = cluster.log
     return {
         build.name: ensure_built(build, cluster.root, cluster.layout.bin_dir, cluster.env, log)
-        for build in (
-            versions.PAUSE,
-            versions.COREDNS,
-            versions.COLLECTOR,
-            versions.KUBERNETES,
-            versions.ARGOCD,
-        )
+        for build in RUNTIME_BUILDS
     }
 
 

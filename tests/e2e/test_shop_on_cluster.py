@@ -31,6 +31,7 @@ import yaml
 from _pipeline import PROJECT_ROOT, SHARED_VULNDB, run_pipeline
 
 from pipelines.catalog import load_catalog
+from pipelines.cluster.host import DEFAULT_DIRS, SYSCTLS
 from pipelines.cluster.layout import Layout
 from pipelines.cluster.processes import leftovers
 
@@ -174,8 +175,49 @@ class Kube:
         )
 
 
+def host_state() -> dict[str, object]:
+    """What `up` may change on the host and `down` must put back: the sysctls the kubelet and
+    the bridge plugin set, the default folders components write, mounts and network namespaces
+    of the runtime, kubepods cgroups, iptables chains, the bridge."""
+    sysctls = {
+        name: Path("/proc/sys", name).read_text().strip()
+        for name in SYSCTLS
+        if Path("/proc/sys", name).exists()
+    }
+    prefixes = ("/var/lib/kubelet", "/run/containerd", "/run/netns", str(CACHE / "cluster"))
+    mounts = [
+        line.split()[4]
+        for line in Path("/proc/self/mountinfo").read_text().splitlines()
+        if line.split()[4].startswith(prefixes)
+    ]
+    netns = Path("/run/netns")
+    cgroups = sorted(str(p) for p in Path("/sys/fs/cgroup").glob("*/kubepods*"))
+    chains = re.findall(r"^:((?:KUBE-|COMMERCE-CI-|CNI-)\S*)", iptables_save(), re.M)
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True)
+    return {
+        "sysctls": sysctls,
+        "folders": {path: Path(path).exists() for path in DEFAULT_DIRS},
+        "mounts": sorted(mounts),
+        "netns": sorted(p.name for p in netns.iterdir()) if netns.is_dir() else [],
+        "cgroups": cgroups,
+        "chains": sorted(chains),
+        "bridge": "commerce0" in links.stdout,
+    }
+
+
+def iptables_save() -> str:
+    return subprocess.run(
+        ["iptables-save"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+
+
 @pytest.fixture(scope="module")
-def kube(released) -> Iterator[Kube]:
+def host_before() -> dict[str, object]:
+    return host_state()
+
+
+@pytest.fixture(scope="module")
+def kube(released, host_before) -> Iterator[Kube]:
     up = commerce_ci("cluster", "up", timeout=UP_TIMEOUT_S)
     match = re.search(r"^kubeconfig: (\S+)$", up.stdout, re.M)
     assert up.returncode == 0 and match, up.stderr[-6000:]
@@ -386,17 +428,19 @@ def test_prometheus_has_every_services_target_up(deployed: Kube) -> None:
     assert synced.returncode == 0, synced.stderr[-3000:]
     proxy = "/api/v1/namespaces/monitoring/services/prometheus:9090/proxy"
 
+    wanted = {("commerce", s) for s in SERVICES} | {("observability", "opentelemetry-collector")}
+
     def all_up():
         targets = deployed.raw(f"{proxy}/api/v1/targets")["data"]["activeTargets"]
         health = {
-            t["labels"].get("service"): t["health"]
-            for t in targets
-            if t["labels"].get("namespace") == "commerce"
+            (t["labels"].get("namespace"), t["labels"].get("service")): t["health"] for t in targets
         }
-        return health if all(health.get(s) == "up" for s in SERVICES) else None
+        everything_up = wanted <= set(health) and set(health.values()) == {"up"}
+        return health if everything_up else None
 
-    health = eventually("every service's target up", all_up, 300, 5)
-    assert set(SERVICES) <= set(health)
+    health = eventually("every target up, each service's and the collector's", all_up, 300, 5)
+    assert wanted <= set(health)
+    assert set(health.values()) == {"up"}
 
 
 def test_promote_runs_exactly_the_recorded_digest_in_prod(deployed: Kube) -> None:
@@ -480,13 +524,14 @@ def test_rollback_runs_exactly_the_previous_digest(deployed: Kube, tmp_path: Pat
     assert deployed.live_image("commerce", "cart") == first
 
 
-def test_cluster_down_leaves_no_process_and_no_state(kube: Kube) -> None:
+def test_cluster_down_leaves_no_process_and_no_host_change(
+    kube: Kube, host_before: dict[str, object]
+) -> None:
     down = commerce_ci("cluster", "down", timeout=600)
     assert down.returncode == 0, down.stderr[-4000:]
     markers = (str(LAYOUT.state), str(LAYOUT.bin_dir), str(LAYOUT.run))
     assert leftovers(markers) == []
     assert not LAYOUT.state.exists() and not LAYOUT.run.exists()
-    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True)
-    assert "commerce0" not in links.stdout
-    rules = subprocess.run(["iptables-save"], capture_output=True, text=True, check=True)
-    assert "KUBE-" not in rules.stdout and "COMMERCE-CI-" not in rules.stdout
+    assert host_state() == host_before
+    rules = iptables_save()
+    assert "KUBE-" not in rules and "COMMERCE-CI-" not in rules
