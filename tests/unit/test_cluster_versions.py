@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.cluster import versions
+from pipelines.cluster import addons, versions
+from pipelines.cluster.layout import Network
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +38,10 @@ def test_the_go_modules_require_exactly_the_pinned_versions() -> None:
     pin = rf"^\s*(require )?k8s\.io/kubernetes {versions.KUBERNETES_VERSION}$"
     assert re.search(pin, kube, re.M)
     assert re.search(rf"github\.com/argoproj/argo-cd/v3 {versions.ARGOCD_VERSION}\b", argo)
+    coredns = (ROOT / "cluster/coredns/go.mod").read_text()
+    assert re.search(
+        rf"^require github\.com/coredns/coredns {versions.COREDNS_VERSION}$", coredns, re.M
+    )
     minor = versions.KUBERNETES_VERSION.split(".", 1)[1]
     assert all(f"v0.{minor}" in line for line in kube.splitlines() if "=> k8s.io/" in line)
 
@@ -62,3 +67,12 @@ def test_the_collectors_go_mod_requires_every_component_and_otelcol() -> None:
     for gomod in re.findall(r"gomod: (\S+ \S+)", text):
         assert f"\t{gomod}\n" in go_mod
     assert f"\tgo.opentelemetry.io/collector/otelcol {versions.COLLECTOR_VERSION}\n" in go_mod
+
+
+def test_coredns_links_every_plugin_the_corefile_names_in_upstreams_order() -> None:
+    corefile = addons.corefile(Network())
+    directives = set(re.findall(r"^    (\w+)", corefile, re.M))
+    main = (ROOT / "cluster/coredns/main.go").read_text()
+    linked = set(re.findall(r'"github\.com/coredns/coredns/plugin/(\w+)"', main))
+    assert directives == linked == {"errors", "health", "ready", "kubernetes", "cache"}
+    assert 'Directives = []string{"ready", "health", "errors", "cache", "kubernetes"}' in main
