@@ -54,6 +54,7 @@ SUBCOMMANDS: tuple[Commands, ...] = (
     Commands("pipelines.gitops.fanin_cli:add_parsers", ("write-back",)),
     Commands("pipelines.images.cli:add_parsers", ("images", "bases")),
     Commands("pipelines.reports.html.cli:add_parsers", ("report",)),
+    Commands("pipelines.cluster.cli:add_parsers", ("cluster",)),
 )
 
 

@@ -14,6 +14,13 @@ pytest_plugins = ["registry_fixtures", "docker_fixtures"]
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared"
 IN_CI = os.environ.get("CI") == "true"
+#: Runs last: .ci/run builds the local cluster's binaries in the background meanwhile, and this
+#: file's `cluster up` waits for that build (it deploys what test_services_pipeline.py released).
+LAST = "tests/e2e/test_shop_on_cluster.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.startswith(LAST))
 
 
 def require_tool(tool: str, hint: str) -> str:

@@ -237,9 +237,11 @@ def build_base(
     log: Callable[[str], None] = lambda _line: None,
     timeout_s: float = 600,
     env: Mapping[str, str],
+    spec: BaseSpec | None = None,
 ) -> BuiltBase:
-    """The base's layer, config and manifest; the same packages give the same bytes."""
-    spec = spec_for(kind)
+    """The base's layer, config and manifest; the same packages give the same bytes. `spec`
+    builds packages other than a runtime base's the same way (the local cluster's images)."""
+    spec = spec or spec_for(kind)
     root_dir = cache_dir / "bases"
     apt = Apt.locate(root_dir / "apt", env, timeout_s)
     packages, debs = _fetch(apt, spec, root_dir / "debs", log)

@@ -136,7 +136,7 @@ def asset_entries(root: Path, runtime: Runtime) -> dict[str, LayerFile | LayerSy
 
 def entrypoint(runtime: Runtime, files: Mapping[str, object]) -> tuple[str, ...]:
     """The command with its program made absolute when the image carries it (a binary);
-    an interpreter (java, node, python3) is left to the base's PATH."""
+    an interpreter is the base's (java and node on its PATH, Python by its path)."""
     program, *args = runtime.command
     if program in files:
         program = f"{APP_DIR}/{program}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipelines.steps import REPORT_DIR, CacheMount, ReportFile, Stage, Step
 from pipelines.toolchains.base import Runtime, ToolchainBase, command_name
@@ -20,7 +20,20 @@ from pipelines.toolchains.python_normalise import NORMALISE
 if TYPE_CHECKING:
     from pipelines.catalog import Service
 
-PYTHON_IMAGE = "python:3.11.7-slim-bookworm"
+#: Debian 12's python3.11 (3.11.2), the interpreter the python runtime base ships
+#: (`pipelines/images/bases.py`). Services are built, tested and run on it, by path, never on
+#: another Python a host puts first on PATH (pyenv's 3.11.7 on these machines): pins resolved
+#: and tested on 3.11.7 left out async-timeout, which redis-py needs below 3.11.3, and
+#: accounting crashed in its image on 3.11.2.
+INTERPRETER = "/usr/bin/python3.11"
+#: The Dagger engine's builder: Debian 12 with that same package and Debian's pip.
+PYTHON_IMAGE = "debian:12.12-slim"
+PYTHON_SETUP = (
+    ("apt-get", "update"),
+    ("apt-get", "install", "-y", "--no-install-recommends", "python3.11", "python3-pip"),
+)
+#: ruff is one static binary: lint needs no particular interpreter, only pip to install it.
+LINT_IMAGE = "python:3.11.7-slim-bookworm"
 RUFF_VERSION = "0.17.6"
 ARTIFACT_DIR = "dist/app"
 #: Test tools live beside the build output, never in the artifact the image ships.
@@ -39,7 +52,7 @@ ENV: Mapping[str, str] = {
 #: `--no-compile`: bytecode written at install time holds the clock and pip's temporary folder
 #: (and goes stale against the .py files' commit-time mtimes); the image ships sources only.
 _PIP_TARGET = (
-    "python",
+    INTERPRETER,
     "-m",
     "pip",
     "install",
@@ -65,7 +78,8 @@ class PythonToolchain(ToolchainBase):
     env: ClassVar[Mapping[str, str]] = ENV
     caches: ClassVar[tuple[CacheMount, ...]] = CACHES
     tools: ClassVar[Mapping[str, str]] = {
-        "python": "install Python 3.11 with pip (python3 -m ensurepip)",
+        INTERPRETER: "apt-get install python3.11 python3-pip (Debian 12's, as the runtime "
+        "base ships it; scripts/tools.d/14-python-runtime.sh)",
         "ruff": "run scripts/tools.d/13-python-lint.sh (installs ruff into .tools/ruff)",
     }
 
@@ -98,7 +112,14 @@ class PythonToolchain(ToolchainBase):
     def _tests(self) -> tuple[Step, ...]:
         """Test tools into their own folder, then pytest with them on the path and JUnit out."""
         requirements = ("-r", RUNTIME_REQUIREMENTS, "-r", DEV_REQUIREMENTS)
-        pytest = ("python", "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={JUNIT_REPORT}")
+        pytest = (
+            INTERPRETER,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={JUNIT_REPORT}",
+        )
         return (
             self.step(
                 Stage.TEST,
@@ -116,12 +137,18 @@ class PythonToolchain(ToolchainBase):
         )
 
     def _normalise(self) -> Step:
-        argv = ("python", "-c", NORMALISE, ARTIFACT_DIR)
+        argv = (INTERPRETER, "-c", NORMALISE, ARTIFACT_DIR)
         name = "normalise (no machine paths, no bytecode)"
         return self.step(Stage.BUILD, name, argv, outputs=(ARTIFACT_DIR,))
 
     def _lint(self, name: str, argv: tuple[str, ...]) -> Step:
-        return self.step(Stage.LINT, name, argv, caches=(), setup=LINT_SETUP)
+        return self.step(Stage.LINT, name, argv, image=LINT_IMAGE, caches=(), setup=LINT_SETUP)
+
+    def step(self, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any) -> Step:
+        """Every Step but lint's installs Debian's python3.11 first in the Dagger builder."""
+        if stage is not Stage.LINT:
+            fields.setdefault("setup", PYTHON_SETUP)
+        return super().step(stage, name, argv, **fields)
 
     def runtime(self, service: Service) -> Runtime:
         """The artifact folder on PYTHONPATH, running the service's package as `-m`.
@@ -134,7 +161,7 @@ class PythonToolchain(ToolchainBase):
             base="python",
             files=(f"{ARTIFACT_DIR}/**",),
             exclude=(_SCRIPTS_DIR,),
-            command=("python3", "-m", python_package(service.name)),
+            command=(INTERPRETER, "-m", python_package(service.name)),
             env=(("PYTHONPATH", ARTIFACT_DIR), ("PYTHONUNBUFFERED", "1")),
         )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from _runsteps import PROJECT_ROOT, copy_fixture, run_stage, shared_cache_dir
 from conftest import require_tool
 
 from pipelines.steps import Stage
+from pipelines.toolchains.python import INTERPRETER
 
 pytestmark = pytest.mark.toolchain("python")
 
@@ -22,7 +22,7 @@ SHARED_VULNDB = PROJECT_ROOT.parent / "shared" / "vulndb"
 
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    require_tool("python", "install Python 3.11 with pip")
+    require_tool(INTERPRETER, "scripts/tools.d/14-python-runtime.sh")
     require_tool("ruff", "scripts/tools.d/13-python-lint.sh")
     return shared_cache_dir(tmp_path_factory)
 
@@ -37,11 +37,11 @@ def test_build_makes_an_artifact_folder_that_runs_without_a_venv(
     probe = "from shop_prices.prices import lookup; print(lookup('tea', 10).cents)"
     env = {**os.environ, "PYTHONPATH": str(artifact)}
     out = subprocess.run(
-        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, timeout=60, check=False
+        [INTERPRETER, "-I", "-c", probe], capture_output=True, text=True, timeout=60, check=False
     )
     assert out.returncode != 0  # -I ignores PYTHONPATH: proves the source tree is not on the path
     out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+        [INTERPRETER, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
         timeout=60, check=False,
     )  # fmt: skip
     assert out.stdout.strip() == "449", out.stderr

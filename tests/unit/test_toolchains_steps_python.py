@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.catalog import Service, load_service
-from pipelines.steps import CHECK_STAGES, Stage
+from pipelines.images.bases import spec_for
+from pipelines.steps import Stage
 from pipelines.toolchains import get_toolchain
 from pipelines.toolchains.base import ToolchainOptions
-from pipelines.toolchains.python import python_package
+from pipelines.toolchains.python import LINT_IMAGE, PYTHON_IMAGE, python_package
 
 OPTIONS = ToolchainOptions()
 OVERRIDE = """\
@@ -34,11 +35,22 @@ def steps(svc: Service, stage: Stage, options: ToolchainOptions = OPTIONS):
     return get_toolchain("python").steps(svc, stage, options)
 
 
-def test_every_step_uses_the_pinned_python_image(make_service: Callable[..., Path]) -> None:
+def test_build_and_test_run_on_debian_12s_python_the_runtime_base_ships(
+    make_service: Callable[..., Path],
+) -> None:
     svc = service(make_service)
-    images = {s.image for stage in CHECK_STAGES for s in steps(svc, stage) if stage != Stage.SCA}
-    assert len(images) == 1
-    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", images.pop())
+    runs = [s for stage in (Stage.BUILD, Stage.TEST) for s in steps(svc, stage)]
+    assert {s.argv[0] for s in runs} == {"/usr/bin/python3.11"}
+    assert {s.image for s in runs} == {PYTHON_IMAGE}
+    assert re.fullmatch(r"debian:12\.\d+-slim", PYTHON_IMAGE)
+    assert all(("python3.11" in cmd and "python3-pip" in cmd) for s in runs for cmd in s.setup[1:])
+    assert "python3.11" in spec_for("python").packages
+
+
+def test_lint_uses_the_pinned_ruff_image(make_service: Callable[..., Path]) -> None:
+    lint = steps(service(make_service), Stage.LINT)
+    assert {s.image for s in lint} == {LINT_IMAGE}
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", LINT_IMAGE)
 
 
 def test_build_installs_the_locked_pins_without_resolving(
@@ -79,7 +91,7 @@ def test_runtime_runs_the_service_package_from_the_artifact_folder(
     runtime = get_toolchain("python").runtime(service(make_service))
     assert runtime.base == "python"
     assert runtime.files == ("dist/app/**",)
-    assert runtime.command == ("python3", "-m", "commerce_prices")
+    assert runtime.command == ("/usr/bin/python3.11", "-m", "commerce_prices")
     assert ("PYTHONPATH", "dist/app") in runtime.env
 
 
@@ -98,7 +110,7 @@ def test_build_writes_no_bytecode_and_ends_by_normalising_the_artifact(
 ) -> None:
     deps, own, normalise = steps(service(make_service), Stage.BUILD)
     assert "--no-compile" in deps.argv and "--no-compile" in own.argv
-    assert normalise.argv[:2] == ("python", "-c") and normalise.argv[-1] == "dist/app"
+    assert normalise.argv[:2] == ("/usr/bin/python3.11", "-c") and normalise.argv[-1] == "dist/app"
 
 
 def test_runtime_leaves_out_console_scripts_with_host_shebangs(
