@@ -8,9 +8,7 @@ takes about a quarter of an hour on two cores: the build says what it is doing e
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +18,7 @@ from typing import IO
 
 import yaml
 
+from pipelines import processes
 from pipelines.cluster.errors import ClusterError
 from pipelines.cluster.versions import COLLECTOR, COLLECTOR_BUILDER, GoBuild
 from pipelines.errors import ToolMissingError
@@ -90,10 +89,13 @@ def _try_lock(lock: IO[str]) -> bool:
     return True
 
 
+GO_HINT = "apt-get install golang (Go 1.26 or newer)"
+
+
 def _build(build: GoBuild, root: Path, bin_dir: Path, env: Mapping[str, str], log: Log) -> None:
     folder = build.folder(bin_dir, root)
     if shutil.which("go", path=env.get("PATH")) is None:
-        raise ToolMissingError("go", "apt-get install golang (Go 1.26 or newer)")
+        raise ToolMissingError("go", GO_HINT)
     staging = Path(tempfile.mkdtemp(prefix=f".{build.name}-", dir=bin_dir))
     try:
         if build is COLLECTOR:
@@ -173,16 +175,12 @@ def _run_logged(
     """Run one build with its output in `log_path`, a progress line every 30 s, a timeout."""
     log(f"cluster: building {what} (once per pin; a cold build takes minutes)")
     started = time.monotonic()
-    with open(log_path, "ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - argv of go or the pinned builder
-            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            _wait_with_progress(process, what, started, log)
-        except BaseException:
-            os.killpg(process.pid, 9)
-            process.wait()
-            raise
+    process = processes.start(argv, output=log_path, cwd=cwd, env=env, hint=GO_HINT)
+    try:
+        _wait_with_progress(process, what, started, log)
+    except BaseException:
+        process.stop(grace_s=5.0)
+        raise
     if process.returncode != 0:
         raise ClusterError(
             f"building {what} failed (exit {process.returncode}); last lines of {log_path}:\n"
@@ -191,9 +189,7 @@ def _run_logged(
     log(f"cluster: built {what} in {time.monotonic() - started:.0f}s")
 
 
-def _wait_with_progress(
-    process: subprocess.Popen[bytes], what: str, started: float, log: Log
-) -> None:
+def _wait_with_progress(process: processes.Background, what: str, started: float, log: Log) -> None:
     next_line = started + PROGRESS_EVERY_S
     while process.poll() is None:
         now = time.monotonic()

@@ -9,7 +9,6 @@ the embedded GitOps remote that `release`, `promote` and `rollback` commit to.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +16,10 @@ from typing import Any
 
 import yaml
 
+from pipelines import processes
 from pipelines.cluster.errors import ClusterError
+
+GIT_HINT = "apt-get install git"
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "commerce-ci cluster",
@@ -28,19 +30,12 @@ IDENTITY = {
 
 
 def _git(args: list[str], cwd: Path, env: Mapping[str, str]) -> str:
-    try:
-        result = subprocess.run(  # noqa: S603 - argv list of git
-            ["git", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**env, **IDENTITY},
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise ClusterError(f"git {' '.join(args[:2])}: {error}") from error
-    if result.returncode != 0:
+    result = processes.run(
+        ["git", *args], timeout_s=120, cwd=cwd, env={**env, **IDENTITY}, hint=GIT_HINT
+    )
+    if result.timed_out:
+        raise ClusterError(f"git {' '.join(args[:2])} timed out after 120s")
+    if result.exit_code != 0:
         raise ClusterError(f"git {' '.join(args[:3])} failed: {result.stderr.strip()[-400:]}")
     return result.stdout
 

@@ -16,10 +16,10 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from pipelines import processes
 from pipelines.cluster.errors import ClusterError
 from pipelines.cluster.layout import Layout, Network
 
@@ -48,6 +48,8 @@ DEFAULT_DIRS = (
     "/opt/containerd",
     "/etc/kubernetes",
 )
+#: ip, iptables, umount and the rest come with the cluster's Debian packages.
+INSTALL_HINT = "scripts/tools.d/80-cluster.sh installs it"
 CHAIN_PREFIXES = ("KUBE-", "COMMERCE-CI-", "CNI-")
 TABLES = ("filter", "nat", "mangle")
 APISERVER_CHAIN = "COMMERCE-CI-APISERVER"
@@ -55,16 +57,10 @@ INPUT_CHAIN = "COMMERCE-CI-INPUT"
 
 
 def run(argv: Sequence[str], *, check: bool = True, timeout: float = 30.0) -> str:
-    try:
-        result = subprocess.run(  # noqa: S603 - argv lists of ip/iptables/umount
-            list(argv), capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except FileNotFoundError as error:
-        hint = "scripts/tools.d/80-cluster.sh installs it"
-        raise ClusterError(f"{argv[0]} is not installed", hint) from error
-    except subprocess.TimeoutExpired as error:
-        raise ClusterError(f"{' '.join(argv)} timed out after {timeout:g}s") from error
-    if check and result.returncode != 0:
+    result = processes.run(argv, timeout_s=timeout, hint=INSTALL_HINT)
+    if result.timed_out:
+        raise ClusterError(f"{' '.join(argv)} timed out after {timeout:g}s")
+    if check and result.exit_code != 0:
         raise ClusterError(f"{' '.join(argv)} failed: {result.stderr.strip()[-400:]}")
     return result.stdout
 
@@ -144,7 +140,7 @@ def _ensure_chain(table: str, chain: str, hook: str, rules: list[list[str]]) -> 
     for rule in rules:
         run(["iptables", "-t", table, "-A", chain, *rule])
     jump = ["-t", table, "-C", hook, "-j", chain]
-    if subprocess.run(["iptables", *jump], capture_output=True, timeout=30).returncode != 0:  # noqa: S603
+    if not processes.run(["iptables", *jump], timeout_s=30, hint=INSTALL_HINT).ok:
         run(["iptables", "-t", table, "-I", hook, "1", "-j", chain])
 
 

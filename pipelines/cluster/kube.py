@@ -4,7 +4,6 @@ here (up, the Argo CD install, the tests) talks to the API server through."""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from pipelines import processes
 from pipelines.cluster.errors import ClusterError
 
 
@@ -25,21 +25,14 @@ class Kubectl:
 
     def run(
         self, *args: str, stdin: str | None = None, check: bool = True, timeout: float | None = None
-    ) -> subprocess.CompletedProcess[str]:
+    ) -> processes.Completed:
         argv = [str(self.binary), f"--kubeconfig={self.kubeconfig}", *args]
-        try:
-            result = subprocess.run(  # noqa: S603 - argv list of our kubectl
-                argv,
-                input=stdin,
-                capture_output=True,
-                text=True,
-                timeout=timeout or self.timeout_s,
-                env=dict(self.env),
-                check=False,
-            )
-        except subprocess.TimeoutExpired as error:
-            raise ClusterError(f"kubectl {' '.join(args[:4])} timed out") from error
-        if check and result.returncode != 0:
+        result = processes.run(
+            argv, input=stdin, timeout_s=timeout or self.timeout_s, env=dict(self.env)
+        )
+        if result.timed_out:
+            raise ClusterError(f"kubectl {' '.join(args[:4])} timed out")
+        if check and result.exit_code != 0:
             reason = result.stderr.strip()[-600:]
             raise ClusterError(f"kubectl {' '.join(args[:4])} failed: {reason}")
         return result

@@ -2,9 +2,9 @@
 without its commit stage (what `dagger call release --commit=false` runs), and one write-back of
 all their reports lands one commit.
 
-The jobs go through the real scheduler, report writer and manifest stage (`run_release`, the
-body of the Dagger module's `release`) with a small engine and publisher that run nothing and
-push nothing: what is under test is what the reports carry and what the fan-in makes of them.
+The jobs go through the real scheduler, report writer and manifest stage with a small engine
+and publisher that run nothing and push nothing: what is under test is what the reports carry
+and what the fan-in makes of them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import anyio
 import pytest
 from conftest import PROJECT_ROOT
 
-from pipelines.catalog import Service
+from pipelines.catalog import Service, load_catalog
 from pipelines.engines.base import RunContext
 from pipelines.events import ListSink
 from pipelines.gitops.commands import GitOpsOptions
@@ -28,11 +28,11 @@ from pipelines.gitops.fanin import find_reports, write_reports
 from pipelines.gitops.fanin_cli import add_parsers
 from pipelines.gitops.git import GitOpsRemote, seed_local_remote
 from pipelines.gitops.release import ReleaseWriter
-from pipelines.images.publisher import ImageRecord
-from pipelines.main import run_release
+from pipelines.images.publisher import ImageInputs, ImageRecord
+from pipelines.reports import write_reports as write_run_reports
 from pipelines.results import RunResult, StepOutcome
-from pipelines.steps import Step
-from pipelines.toolchains.base import Toolchain
+from pipelines.scheduler import RunOptions, run_services
+from pipelines.steps import RELEASE_STAGES, SUPPLY_STAGES, Stage, Step
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "services"
 SERVICES = ("go-svc", "python-svc")
@@ -60,6 +60,9 @@ class _Engine:
 
     def missing_tools(self, step: Step) -> tuple[str, ...]:
         return ()
+
+    def display(self, step: Step, service: Service, ctx: RunContext) -> str:
+        return " ".join(step.argv)
 
     async def run_step(
         self, step: Step, service: Service, ctx: RunContext, log_path: Path
@@ -89,11 +92,14 @@ class _Engine:
 class _Images:
     """An ImagePublisher whose 'pushed' image is a fixed digest per service."""
 
-    async def lookup(self, service: Service, toolchain: Toolchain, log: Path) -> None:
+    async def prepare(self, bases: object, log: object) -> None:
         return None
 
-    async def build(self, service: Service, toolchain: Toolchain, log: Path) -> ImageRecord:
-        return ImageRecord(ref=None, digest="", input_digest=DIGESTS[service.name])
+    async def lookup(self, inputs: ImageInputs, log: Path) -> None:
+        return None
+
+    async def build(self, inputs: ImageInputs, log: Path) -> ImageRecord:
+        return ImageRecord(ref=None, digest="", input_digest=DIGESTS[inputs.service.name])
 
     async def push(self, service: Service, log: Path) -> ImageRecord:
         digest = DIGESTS[service.name]
@@ -123,26 +129,20 @@ def repo(tmp_path: Path) -> tuple[Path, Path]:
 def release_job(
     root: Path, bare: Path, report_dir: Path, service: str, engine: _Engine | None = None
 ) -> RunResult:
-    """One matrix job: the release chain for one service, without its commit stage."""
+    """One matrix job: the release chain for one service, without its commit stage (what
+    `commerce-ci release --commit=false` runs, through the same scheduler and report writer)."""
     writer = ReleaseWriter(
         GitOpsRemote(str(bare)), "dev", root, report_dir, report_dir / "work", SOURCE, {}
     )
-    return anyio.run(
-        lambda: run_release(
-            root,
-            engine or _Engine(),
-            [service],
-            images=_Images(),
-            release=writer,
-            keep_going=False,
-            jobs=1,
-            fail_on="low",
-            offline_vulndb=False,
-            report_dir=report_dir,
-            sink=ListSink(),
-            commit=False,
-        )
+    ctx = RunContext(
+        root=root, cache_dir=root.parent / "cache", report_dir=report_dir, revision=SOURCE
     )
+    stages = tuple(s for s in RELEASE_STAGES if s not in (*SUPPLY_STAGES, Stage.COMMIT))
+    options = RunOptions(stages=stages, jobs=1, images=_Images(), release=writer)
+    services = load_catalog(root).select([service])
+    result = anyio.run(run_services, services, engine or _Engine(), ctx, options, ListSink())
+    write_run_reports(result, report_dir, {})
+    return result
 
 
 def options(tmp_path: Path) -> GitOpsOptions:

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _localstage import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
+from _runsteps import Runner, copy_fixture, copy_service, junit_cases, shared_cache_dir
 from docker_fixtures import wait_for_http
 from registry_fixtures import free_port
 
@@ -33,10 +33,10 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> tuple[Runner, Path]:
     root = tmp_path_factory.mktemp("expo-repo")
-    folder = copy_fixture(NAME, root)
+    _, folder = copy_fixture(NAME, root)
     runner = Runner(root, cache_dir)
     result = runner.run(NAME, Stage.BUILD)
-    assert result.passed, result.log()
+    assert result.passed, result.output
     return runner, folder
 
 
@@ -78,8 +78,8 @@ def test_the_bundled_server_runs_from_the_image_files_alone(
 def test_test_stage_runs_jest_and_reports_each_case_in_junit(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.TEST)
-    assert result.passed, result.log()
-    cases = junit_cases(result.reports())
+    assert result.passed, result.output
+    cases = junit_cases(result.reports)
     assert len(cases) == 3
     assert not any(c.failed for c in cases)
 
@@ -87,7 +87,7 @@ def test_test_stage_runs_jest_and_reports_each_case_in_junit(built: tuple[Runner
 def test_lint_stage_passes_on_clean_code(built: tuple[Runner, Path]) -> None:
     runner, _ = built
     result = runner.run(NAME, Stage.LINT)
-    assert result.passed, result.log()
+    assert result.passed, result.output
     assert [o.step.name for o in result.outcomes] == ["tsc --noEmit", "eslint"]
 
 
@@ -102,7 +102,7 @@ def test_a_type_error_fails_lint_at_the_type_check(
 
     assert not result.passed
     assert result.outcomes[-1].step.name == "tsc --noEmit"
-    assert "error TS2322" in result.log()
+    assert "error TS2322" in result.output
 
 
 def test_a_hook_called_conditionally_fails_lint_at_eslint(
@@ -121,7 +121,7 @@ def test_a_hook_called_conditionally_fails_lint_at_eslint(
 
     assert not result.passed
     assert result.outcomes[-1].step.name == "eslint"
-    assert "react-hooks/rules-of-hooks" in result.log()
+    assert "react-hooks/rules-of-hooks" in result.output
 
 
 def test_a_failing_test_fails_the_test_stage_and_is_reported(
@@ -134,5 +134,5 @@ def test_a_failing_test_fails_the_test_stage_and_is_reported(
     result = runner.run(NAME, Stage.TEST)
 
     assert not result.passed
-    failed = {c.name for c in junit_cases(result.reports()) if c.failed}
+    failed = {c.name for c in junit_cases(result.reports) if c.failed}
     assert failed == {"CartBadge counts every item of the cart"}
