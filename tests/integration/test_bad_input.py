@@ -41,7 +41,6 @@ commands:
   build: [python3, -c, "open('STARTED', 'w')"]
   test: [python3, -c, "open('STARTED', 'w')"]
   lint: [python3, -c, "open('STARTED', 'w')"]
-  sca: [python3, -c, "open('STARTED', 'w')"]
 """
 
 
