@@ -138,7 +138,9 @@ def load(root: str, env: Mapping[str, str], options: Mapping[str, object]) -> Ca
         if key.startswith("setting_")
     }
     settings = resolve_plain(flags, env, root, os.getcwd())
-    return load_index(root, settings["services_dir"].value, settings["cache_dir"].value)
+    where = settings["services_dir"]
+    source = "--services-dir" if where.origin == "flag" else where.origin
+    return load_index(root, where.value, settings["cache_dir"].value, source)
 
 
 def plan_of(catalog: CatalogIndex, root: str, base: str | None, head: str | None) -> Plan:

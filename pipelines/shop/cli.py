@@ -44,7 +44,7 @@ def cmd_shop(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> in
     from pipelines.steps import Stage
 
     settings = from_args(args, env, root)
-    catalog = load_catalog(root, settings.services_dir)
+    catalog = load_catalog(root, settings.services_dir, settings.source("services_dir"))
     services = tuple(with_dependencies(catalog, args.services))
     if not args.no_build:
         # The shop runs on this machine, so it is built here (no report: it is not a check).

@@ -416,7 +416,9 @@ CASES = [
         run(),
         "services/cart/service.yaml",
         "prot",
-        files={"services/cart/service.yaml": SERVICE_YAML.replace("port:", "prot:")},
+        files={
+            "services/cart/service.yaml": SERVICE_YAML.replace("port: 8080", "port: 8080\nprot: 1")
+        },
     ),
     case(
         "service-yaml-port-boolean",
