@@ -12,7 +12,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,6 @@ from pipelines.settings import add_flags, from_args
 if TYPE_CHECKING:
     from pipelines.gitops.commands import GitOpsOptions
     from pipelines.gitops.git import CommitResult, GitOpsRemote
-    from pipelines.settings import Settings
     from pipelines.supply.verify import SignatureCheck
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
@@ -104,13 +103,6 @@ def check_environment(name: str, source: str) -> str:
     return name
 
 
-def check_services(names: Sequence[str], root: Path, settings: Settings) -> None:
-    """Each service promote or rollback names is one of the catalog's."""
-    from pipelines.catalog import load_catalog
-
-    load_catalog(root, settings.services_dir, settings.source("services_dir")).select(names)
-
-
 def resolve_remote(
     args: argparse.Namespace,
     env: Mapping[str, str],
@@ -185,7 +177,6 @@ def cmd_promote(args: argparse.Namespace, env: Mapping[str, str], root: Path) ->
     check_environment(args.to_env, "--to")
     if args.from_env == args.to_env:
         raise ConfigError("--to", None, f"{args.to_env} is also --from: promote to another env")
-    check_services(args.services, root, from_args(args, env, root))
     remote, options, verify = _target(args, env, root)
     moved = (args.services, args.from_env, args.to_env)
     return _report(promote(remote, *moved, options=options, verify=verify), args.json)
@@ -198,7 +189,6 @@ def cmd_rollback(args: argparse.Namespace, env: Mapping[str, str], root: Path) -
     check_environment(args.env_name, "--env")
     if args.to_digest is not None:
         ImageFields("commerce/x", "x", args.to_digest).validate(f"--to {shown(args.to_digest)}")
-    check_services([args.service], root, from_args(args, env, root))
     remote, options, verify = _target(args, env, root)
     restored = (args.service, args.env_name, args.to_digest)
     return _report(rollback(remote, *restored, options=options, verify=verify), args.json)
