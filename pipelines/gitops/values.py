@@ -110,7 +110,7 @@ def _layouts(text: str, guessed: int, guessed_offset: int | None) -> list[tuple[
     """Indentations to try, most likely first: ruamel cannot read them back from a document."""
     mapping = _MAPPING_INDENT.search(text)
     first = len(mapping.group(1)) if mapping else 2
-    offsets = [guessed_offset or 0, max(guessed - 2, 0), 0, 2, 4]
+    offsets = [guessed_offset or 0, max((guessed or 2) - 2, 0), 0, 2, 4]  # None: no sequence
     candidates = [(m, o) for m in (first, 2, 4) for o in offsets]
     return list(dict.fromkeys(candidates))
 

@@ -109,11 +109,11 @@ def selected(args: argparse.Namespace, settings: Settings, root: Path) -> tuple[
     if args.changed:
         from pipelines.plan import plan_changes
 
-        chosen = tuple(catalog.select(plan_changes(catalog, root, args.base, None).services))
-        if not chosen:
+        changed = plan_changes(catalog, root, args.base, None).services
+        if not changed:  # select() of no names is every service
             since = f"since {args.base}" if args.base else "on this branch"
             raise ConfigError("--changed", None, f"no service changed {since}: nothing to run")
-        return chosen
+        return tuple(catalog.select(changed))
     return tuple(catalog.select(args.services))
 
 
