@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - an interpreter without it
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from typing import Any
 
 #: Bumped when the cached record's shape changes.
@@ -299,9 +299,13 @@ def load_index(
     services_dir: str = "services",
     cache_dir: str | os.PathLike[str] | None = None,
     source: str = "services_dir",
+    deferred: list[Callable[[], None]] | None = None,
 ) -> CatalogIndex:
     """The catalog of `root`, as `load_catalog` would validate it, through the blob cache in
-    `cache_dir` (no cache when None). Raises the same ConfigError for the same first problem."""
+    `cache_dir` (no cache when None). Raises the same ConfigError for the same first problem.
+
+    With `deferred`, the cache is not written here: its write is appended, for a caller that
+    has more input to check first (`plan`'s revisions) and writes nothing when that fails."""
     top = os.path.realpath(root)
     base = services_base(top, services_dir, source)
     contract = contract_digest()
@@ -334,5 +338,8 @@ def load_index(
     index = CatalogIndex(root=top, services=tuple(services))
     _check_dependencies(index.services)
     if cache_file is not None and fresh != cached:
-        _write_cache(cache_file, contract, fresh)
+        if deferred is None:
+            _write_cache(cache_file, contract, fresh)
+        else:
+            deferred.append(lambda: _write_cache(cache_file, contract, fresh))
     return index

@@ -231,6 +231,16 @@ def _values(env: str, text: str | bytes) -> Callable[[Path, Path], None]:
     return make
 
 
+def _outside_file(name: str, text: str) -> Callable[[Path, Path], None]:
+    def make(root: Path, outside: Path) -> None:
+        (outside / name).write_text(text)
+
+    return make
+
+
+REPORT_WITH_IMAGE = (
+    '{"services": {"cart": {"stages": {"manifest": {"status": "passed"}}, "image": IMAGE}}}'
+)
 LONG = "a" * 5000
 NOT_UTF8 = b"name: cart\ndescription: caf\xe9\n"
 
@@ -511,7 +521,6 @@ CASES = [
         "plan-bad-base",
         ("plan", "--base", "no-such-rev"),
         "no-such-rev",
-        xfail="not yet: the catalog index cache is written before git reads the revision",
     ),
     # --- flags
     case("stages-unknown", run("--stages", "build,deploy"), "--stages", "deploy"),
@@ -612,6 +621,47 @@ CASES = [
         ("write-back", "{tmp}/none.json", "--env", "dev", *GITOPS[:4]),
         "none.json",
     ),
+    case(
+        "write-back-not-a-report",
+        ("write-back", "{tmp}/report.json", "--env", "dev", *GITOPS[:4]),
+        "report.json",
+        "services",
+        setup=_outside_file("report.json", '{"stages": []}'),
+    ),
+    case(
+        "write-back-image-not-an-object",
+        ("write-back", "{tmp}/report.json", "--env", "dev", *GITOPS[:4]),
+        "report.json",
+        "services.cart.image",
+        setup=_outside_file("report.json", REPORT_WITH_IMAGE.replace("IMAGE", "3")),
+    ),
+    # --- the other commands
+    case("report-missing", ("report", "{tmp}/none.json"), "none.json"),
+    case(
+        "report-not-json",
+        ("report", "{tmp}/report.json"),
+        "report.json",
+        setup=_outside_file("report.json", "{"),
+    ),
+    case(
+        "report-output-is-a-folder",
+        ("report", "{tmp}/report.json", "--output", "services"),
+        "--output",
+        setup=_outside_file("report.json", REPORT_WITH_IMAGE.replace("IMAGE", "null")),
+    ),
+    case("images-unknown-service", ("images", "crat", "--registry", "127.0.0.1:9"), "crat"),
+    case("bases-unknown-kind", ("bases", "alpine", "--registry", "127.0.0.1:9"), "alpine"),
+    case("shop-unknown-service", ("shop", "up", "crat", "--no-build"), "crat"),
+    case(
+        "shop-port-offset-out-of-range", ("shop", "up", "--port-offset", "-9000"), "--port-offset"
+    ),
+    case(
+        "shop-cache-dir-is-a-file",
+        ("shop", "up", "--cache-dir", "services/cart/service.yaml"),
+        "--cache-dir",
+    ),
+    case("unknown-flag", ("doctor", "--fix"), "--fix"),
+    case("unknown-command", ("deploy",), "deploy"),
     case(
         "write-back-env-dotdot",
         ("write-back", "services/cart/service.yaml", "--env", "../x", *GITOPS[:4]),
