@@ -14,9 +14,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from pipelines import __version__
-from pipelines.errors import CommerceCiError, ExitCode
+from pipelines.errors import CommerceCiError, ExitCode, env_secrets, error_line, redact, unwrap
 from pipelines.settings import add_flags
 from pipelines.source import git_root
 
@@ -69,10 +70,19 @@ def command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error is one line (credentials masked, long values cut),
+    with where to find the usage, instead of the whole usage first."""
+
+    def error(self, message: str) -> NoReturn:
+        line = error_line(CommerceCiError(message), os.environ)
+        self.exit(2, f"{self.prog}: error: {line} (see `{self.prog} --help`)\n")
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser for `argv`: with only the subcommand it names defined, when it names a known
     one; with every subcommand otherwise (no argv, `--help`, a typo), so help stays complete."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="commerce-ci",
         description="Build, test, lint and scan the commerce services, locally or with Dagger.",
         epilog=EPILOG,
@@ -116,8 +126,11 @@ def cmd_services(args: argparse.Namespace, env: Mapping[str, str], root: Path) -
 def cmd_plan(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.queries import load, plan_of, print_plan
 
-    catalog = load(str(root), env, vars(args))
+    deferred: list[Callable[[], None]] = []  # the catalog cache, once the revisions are good
+    catalog = load(str(root), env, vars(args), deferred)
     print_plan(plan_of(catalog, str(root), args.base, args.head), catalog, args.json, sys.stdout)
+    for save in deferred:
+        save()
     return ExitCode.OK
 
 
@@ -139,17 +152,25 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     root = (args.root or git_root(Path.cwd())).resolve()
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
-        return int(args.handler(args, env, root))
+        try:
+            return int(args.handler(args, env, root))
+        except BaseExceptionGroup as group:
+            raise unwrap(group) from None
     except CommerceCiError as exc:
-        print(f"commerce-ci: error: {exc}", file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
-        return int(exc.exit_code)
+        return report(exc, env)
     except KeyboardInterrupt:
         print("commerce-ci: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def report(exc: CommerceCiError, env: Mapping[str, str]) -> int:
+    """Print `exc` as the one error line (and its hint); return its exit code."""
+    print(f"commerce-ci: error: {error_line(exc, env)}", file=sys.stderr)
+    if exc.hint:
+        print(f"hint: {redact(exc.hint, env_secrets(env))}", file=sys.stderr)
+    return int(exc.exit_code)
 
 
 if __name__ == "__main__":

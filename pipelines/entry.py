@@ -42,9 +42,11 @@ def _answer(query: Query, env: Mapping[str, str]) -> int:
         root = os.path.realpath(given if given is not None else find_root(os.getcwd(), os.environ))
         return run(query, env, root, sys.stdout)
     except CommerceCiError as exc:
-        print(f"commerce-ci: error: {exc}", file=sys.stderr)
+        from pipelines.errors import env_secrets, error_line, redact
+
+        print(f"commerce-ci: error: {error_line(exc, env)}", file=sys.stderr)
         if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
+            print(f"hint: {redact(exc.hint, env_secrets(env))}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("commerce-ci: interrupted", file=sys.stderr)

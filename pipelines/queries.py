@@ -18,7 +18,7 @@ from collections import namedtuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import TextIO
 
     from pipelines.catalog.index import CatalogIndex
@@ -126,7 +126,12 @@ def _plain_repository(folder: str, environ: Mapping[str, str]) -> bool:
     )
 
 
-def load(root: str, env: Mapping[str, str], options: Mapping[str, object]) -> CatalogIndex:
+def load(
+    root: str,
+    env: Mapping[str, str],
+    options: Mapping[str, object],
+    deferred: list[Callable[[], None]] | None = None,
+) -> CatalogIndex:
     """The catalog index of `root`, with the settings the flags in `options`, `env` and the
     repository's commerce-ci.toml give (every setting checked, as for any command)."""
     from pipelines.catalog.index import load_index
@@ -138,7 +143,9 @@ def load(root: str, env: Mapping[str, str], options: Mapping[str, object]) -> Ca
         if key.startswith("setting_")
     }
     settings = resolve_plain(flags, env, root, os.getcwd())
-    return load_index(root, settings["services_dir"].value, settings["cache_dir"].value)
+    where = settings["services_dir"]
+    source = "--services-dir" if where.origin == "flag" else where.origin
+    return load_index(root, where.value, settings["cache_dir"].value, source, deferred)
 
 
 def plan_of(catalog: CatalogIndex, root: str, base: str | None, head: str | None) -> Plan:
@@ -173,7 +180,8 @@ def print_plan(plan: Plan, catalog: CatalogIndex, as_json: bool, out: TextIO) ->
 
 def run(query: Query, env: Mapping[str, str], root: str, out: TextIO) -> int:
     """Answer `query` for the repository at `root` on `out`; errors are raised."""
-    catalog = load(root, env, query.options)
+    deferred: list[Callable[[], None]] = []  # the catalog cache, once the revisions are good
+    catalog = load(root, env, query.options, deferred)
     as_json = bool(query.options["json"])
     if query.command == "services":
         print_services(catalog, as_json, out)
@@ -181,4 +189,6 @@ def run(query: Query, env: Mapping[str, str], root: str, out: TextIO) -> int:
         base, head = query.options["base"], query.options["head"]
         plan = plan_of(catalog, root, base, head)
         print_plan(plan, catalog, as_json, out)
+    for save in deferred:
+        save()
     return 0

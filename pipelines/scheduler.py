@@ -163,9 +163,14 @@ class _ServiceRun:
     async def stage(self, stage: Stage, carried: Carried) -> tuple[StageResult, Carried]:
         """Run `stage` the way its declaration says; return its result and what it hands on."""
         self.sink.emit(events.StageStarted(self.service.name, stage))
-        if STAGES[stage].kind is StageKind.STEPS:
-            return await self._steps(stage), carried
-        return await self._handled(stage, carried)
+        clock = _Clock()
+        try:
+            if STAGES[stage].kind is StageKind.STEPS:
+                return await self._steps(stage), carried
+            return await self._handled(stage, carried)
+        except (OSError, UnicodeError) as exc:  # a file a stage reads or writes: its failure
+            reason = f"{type(exc).__name__}: {exc}"
+            return clock.result(self.service.name, stage, Status.FAILED, reason=reason), carried
 
     async def _handled(self, stage: Stage, carried: Carried) -> tuple[StageResult, Carried]:
         """A SERVICE stage: its handler, given what the earlier stages handed on."""

@@ -38,8 +38,8 @@ def _positive_int(value: str) -> int:
 
 def _positive_float(value: str) -> float:
     number = float(value)
-    if number <= 0:
-        raise ValueError("must be greater than 0")
+    if not 0 < number < float("inf"):  # nan compares false both ways
+        raise ValueError("must be a finite number greater than 0")
     return number
 
 
@@ -197,8 +197,9 @@ def _read_file(root: str | os.PathLike[str]) -> dict[str, Any]:
         return {}
     import tomllib
 
-    with open(path, encoding="utf-8") as stream:
-        text = stream.read()
+    from pipelines.limits import read_text
+
+    text = read_text(path, CONFIG_FILE)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -213,14 +214,33 @@ def _read_file(root: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
+#: The TOML types a setting's file value may have, by its parser (any other parser: a string).
+_FILE_TYPES: dict[Callable[[str], Any], tuple[type, ...]] = {
+    _positive_int: (int,),
+    _positive_float: (int, float),
+    _bool: (bool,),
+}
+_TYPE_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
+
 def _parse(setting: Setting, raw: Any, source: str, field: str) -> Any:
+    """A flag's or variable's text, or a file's TOML value (whose type must be the setting's:
+    `true` is not a number of jobs, `3` is not a path), parsed and checked."""
     if raw is None:
         return None
+    if source == CONFIG_FILE:
+        expected = _FILE_TYPES.get(setting.parse, (str,))
+        if type(raw) not in expected:
+            want = _TYPE_NAMES[expected[-1]]
+            raise ConfigError(source, field, f"must be {want}, not {type(raw).__name__}")
+    if isinstance(raw, bool):  # from the file, or the Dagger module's arguments
+        return raw
     try:
-        value = setting.parse(str(raw)) if not isinstance(raw, bool) else raw
+        return setting.parse(str(raw))
     except ValueError as exc:
-        raise ConfigError(source, field, f"{exc} (got {raw!r})") from None
-    return value
+        from pipelines.errors import shown
+
+        raise ConfigError(source, field, f"{exc} (got {shown(raw)})") from None
 
 
 def resolve(flags: Mapping[str, Any], env: Mapping[str, str], root: Path, cwd: Path) -> Settings:

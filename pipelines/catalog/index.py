@@ -26,14 +26,24 @@ imported only for a file the simple reader leaves to it), nor `pathlib` or `data
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
 from collections import namedtuple
 
-from pipelines.catalog.layout import SERVICE_FILE, check_name, display, find_lockfile
+from pipelines.catalog.layout import (
+    SERVICE_FILE,
+    check_inputs,
+    check_inside,
+    check_name,
+    display,
+    find_lockfile,
+    services_base,
+)
 from pipelines.catalog.simple import simple_record
 from pipelines.errors import ConfigError
+from pipelines.limits import check_size, decode
 
 try:  # CPython's own SHA-1: hashlib's import loads OpenSSL, which costs more than the hashing
     from _sha1 import sha1
@@ -42,7 +52,7 @@ except ImportError:  # pragma: no cover - an interpreter without it
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from typing import Any
 
 #: Bumped when the cached record's shape changes.
@@ -142,28 +152,38 @@ def contract_digest() -> str:
     return digest.hexdigest()
 
 
-def service_folders(base: str) -> list[str]:
-    """The folders under `base` that may hold a service, in `sorted(base.glob(...))` order."""
+def service_folders(base: str, top: str | None = None) -> list[str]:
+    """The folders under `base` that may hold a service, in `sorted(base.glob(...))` order;
+    with `top`, a folder that is a symlink out of the repository is refused."""
     with os.scandir(base) as entries:
-        return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
+        found = [e for e in entries if not e.name.startswith(".") and e.is_dir()]
+    if top is not None:
+        for entry in found:
+            if entry.is_symlink():
+                check_inside(entry.path, top, display(entry.path, top))
+    return sorted(e.name for e in found)
 
 
-def _read_service_file(path: str, shown: str) -> bytes | None:
+def _read_service_file(path: str, shown: str, top: str) -> bytes | None:
     """The bytes of `path` when it is a regular file, None when it is missing or something else
     (a folder, a FIFO), as `Path.is_file` decides; one open and one fstat, the fewest system
     calls that can tell, since 500 services make these calls most of a warm load."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        if not _is_file(path):
-            return None
-        raise ConfigError(shown, None, f"cannot read: {exc.strerror}") from None
+        if exc.errno != errno.ELOOP:  # ELOOP: a symlink, which must stay in the repository
+            if not _is_file(path):
+                return None
+            raise ConfigError(shown, None, f"cannot read: {exc.strerror}") from None
+        check_inside(path, top, shown)
+        return _read_service_file(os.path.realpath(path), shown, top)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None
+        check_size(info.st_size, shown)
         # A short read of a regular file is its end: no second call to find it.
         want = info.st_size + 1
         chunks = [os.read(fd, want)]
@@ -199,11 +219,7 @@ def _record(spec: Any) -> dict[str, Any]:
 def _validated(data: bytes, path: str, root: str) -> dict[str, Any]:
     """The record of a file not in the cache: read by the simple reader, or by the loader
     (pydantic, yaml) when that reader is not sure, which names what is wrong."""
-    shown = display(path, root)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(shown, None, f"cannot read: not UTF-8 ({exc.reason})") from None
+    text = decode(data, display(path, root))
     record = simple_record(text)
     if record is not None:
         return record
@@ -244,6 +260,7 @@ def _entry(record: Mapping[str, Any], path: str, root: str, shown: str) -> Servi
     """`shown` is `path` as errors name it; its folder is the service's path."""
     folder = os.path.dirname(path)
     check_name(record["name"], folder, shown)
+    check_inputs(record["inputs"], root, shown)
     return ServiceEntry(
         name=record["name"],
         language=record["language"],
@@ -281,13 +298,16 @@ def load_index(
     root: str | os.PathLike[str],
     services_dir: str = "services",
     cache_dir: str | os.PathLike[str] | None = None,
+    source: str = "services_dir",
+    deferred: list[Callable[[], None]] | None = None,
 ) -> CatalogIndex:
     """The catalog of `root`, as `load_catalog` would validate it, through the blob cache in
-    `cache_dir` (no cache when None). Raises the same ConfigError for the same first problem."""
+    `cache_dir` (no cache when None). Raises the same ConfigError for the same first problem.
+
+    With `deferred`, the cache is not written here: its write is appended, for a caller that
+    has more input to check first (`plan`'s revisions) and writes nothing when that fails."""
     top = os.path.realpath(root)
-    base = os.path.join(top, services_dir)
-    if not os.path.isdir(base):
-        raise ConfigError(display(base, top), None, "no such directory of services")
+    base = services_base(top, services_dir, source)
     contract = contract_digest()
     cache_file = os.path.join(cache_dir, CACHE_FILE) if cache_dir is not None else None
     cached = _read_cache(cache_file, contract) if cache_file is not None else {}
@@ -296,10 +316,10 @@ def load_index(
     # Paths as errors show them, built as strings once: per-file path arithmetic costs more
     # than the whole cache lookup.
     prefix = display(base, top)
-    for folder in service_folders(base):
+    for folder in service_folders(base, top):
         key = f"{prefix}/{folder}/{SERVICE_FILE}"
         path = os.path.join(base, folder, SERVICE_FILE)
-        data = _read_service_file(path, key)
+        data = _read_service_file(path, key, top)
         if data is None:
             continue
         blob = blob_id(data)
@@ -313,8 +333,13 @@ def load_index(
             entry = _entry(record, path, top, key)
         fresh[key] = {"blob": blob, "spec": record}
         services.append(entry)
+    if not services:
+        raise ConfigError(prefix, None, f"holds no service (no */{SERVICE_FILE})")
     index = CatalogIndex(root=top, services=tuple(services))
     _check_dependencies(index.services)
     if cache_file is not None and fresh != cached:
-        _write_cache(cache_file, contract, fresh)
+        if deferred is None:
+            _write_cache(cache_file, contract, fresh)
+        else:
+            deferred.append(lambda: _write_cache(cache_file, contract, fresh))
     return index

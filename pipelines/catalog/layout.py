@@ -96,3 +96,48 @@ def find_lockfile(
             hint=LOCKFILE_HINTS.get(language),
         )
     return lockfile
+
+
+def inside(path: str, top: str) -> bool:
+    """Whether `path` (resolved) is `top` or under it; both are real paths."""
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def services_base(top: str, services_dir: str, source: str) -> str:
+    """The folder of services, `services_dir` under the repository root `top`, which it must
+    not leave (by `..`, an absolute path or a symlink): a run reads only the repository."""
+    base = os.path.join(top, services_dir)
+    real = os.path.realpath(base)
+    if not inside(real, top):
+        raise ConfigError(source, None, f"{services_dir} is outside the repository ({real})")
+    if not os.path.isdir(real):
+        raise ConfigError(display(base, top), None, "no such directory of services")
+    return base
+
+
+def check_inside(path: str, top: str, shown: str) -> None:
+    """A service folder or service.yaml that is a symlink must still point into the repository."""
+    real = os.path.realpath(path)
+    if not inside(real, top):
+        raise ConfigError(shown, None, f"is a symlink to {real}, outside the repository")
+
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+def check_inputs(inputs: tuple[str, ...] | list[str], top: str, shown: str) -> None:
+    """Each `inputs` glob's fixed part (the folders before its first wildcard) must resolve
+    inside the repository: a symlink there would make the run read files outside it."""
+    for index, pattern in enumerate(inputs):
+        fixed = []
+        for part in pattern.split("/"):
+            if _GLOB_CHARS.search(part):
+                break
+            fixed.append(part)
+        if not fixed:
+            continue
+        real = os.path.realpath(os.path.join(top, *fixed))
+        if not inside(real, top):
+            raise ConfigError(
+                shown, f"inputs[{index}]", f"{pattern!r} leads outside the repository ({real})"
+            )

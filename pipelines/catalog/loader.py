@@ -13,10 +13,18 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipelines.catalog.layout import SERVICE_FILE, check_name, find_lockfile
+from pipelines.catalog.layout import (
+    SERVICE_FILE,
+    check_inputs,
+    check_inside,
+    check_name,
+    find_lockfile,
+    services_base,
+)
 from pipelines.catalog.layout import display as _display
 from pipelines.catalog.model import LANGUAGES, Catalog, Service, ServiceSpec
 from pipelines.errors import ConfigError
+from pipelines.limits import read_text
 
 _KNOWN_KEYS = tuple(ServiceSpec.model_fields)
 
@@ -48,11 +56,7 @@ _UniqueKeyLoader.add_constructor(
 
 
 def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(shown, None, f"cannot read: {exc.strerror}") from None
-    return _parse_yaml(text, shown)
+    return _parse_yaml(read_text(path, shown), shown)
 
 
 def _parse_yaml(text: str, shown: str) -> dict[str, Any]:
@@ -145,22 +149,27 @@ def spec_from_text(text: str, path: Path, root: Path) -> ServiceSpec:
 
 
 def load_service(path: Path, root: Path) -> Service:
-    """Load and validate one `service.yaml`; `root` is the repository root."""
+    """Load and validate one `service.yaml`; `root` is the (resolved) repository root."""
     shown = _display(path, root)
+    check_inside(str(path), str(root), shown)
     spec = _validate(_read_yaml(path, shown), shown)
     folder = path.parent
     check_name(spec.name, folder, shown)
+    check_inputs(spec.inputs, str(root), shown)
     lockfile = find_lockfile(spec.language, folder, root, shown)
     return Service(spec=spec, path=_display(folder, root), lockfile=lockfile)
 
 
-def load_catalog(root: Path, services_dir: str = "services") -> Catalog:
-    """Load every `<services_dir>/*/service.yaml` under `root`, validated as a whole."""
+def load_catalog(
+    root: Path, services_dir: str = "services", source: str = "services_dir"
+) -> Catalog:
+    """Load every `<services_dir>/*/service.yaml` under `root`, validated as a whole; every
+    path stays inside `root` (symlinks included), and a catalog of no service is refused."""
     root = root.resolve()
-    base = root / services_dir
-    if not base.is_dir():
-        raise ConfigError(_display(base, root), None, "no such directory of services")
+    base = Path(services_base(str(root), services_dir, source))
     services = [load_service(p, root) for p in sorted(base.glob(f"*/{SERVICE_FILE}"))]
+    if not services:
+        raise ConfigError(_display(base, root), None, f"holds no service (no */{SERVICE_FILE})")
     names = {s.name for s in services}
     for service in services:
         for index, dep in enumerate(service.spec.depends_on):

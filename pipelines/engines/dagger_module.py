@@ -103,7 +103,7 @@ class RunArgs:
         flags = {"engine": "dagger", "jobs": self.jobs, "fail_on": self.fail_on, "vuln_db": vulndb}
         flags.update(images or {})
         settings = resolve({k: v for k, v in flags.items() if v not in (None, "")}, env, root, root)
-        catalog = load_catalog(root, settings.services_dir)
+        catalog = load_catalog(root, settings.services_dir, settings.source("services_dir"))
         return RunRequest(
             root,
             settings,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.errors import ExitCode
+from pipelines.errors import ConfigError, ExitCode, shown
 from pipelines.settings import add_flags, from_args
 
 if TYPE_CHECKING:
@@ -65,18 +66,64 @@ def add_parsers(
     return {"promote": cmd_promote, "rollback": cmd_rollback}
 
 
+#: What git's check-ref-format refuses in a branch name (and a leading '-', which git would
+#: read as an option), checked here so the error names the setting rather than a git command.
+_BAD_REF = re.compile(
+    r"(^[-/.])|(\.\.)|(@\{)|([\x00-\x20\x7f~^:?*\[\\])|(//)|([/.]$)|(\.lock$)|(/\.)"
+)
+
+
+def check_branch(branch: str, source: str) -> str:
+    if not branch or branch == "@" or _BAD_REF.search(branch):
+        raise ConfigError(source, "gitops_branch", f"{shown(branch)} is not a valid branch name")
+    return branch
+
+
+def check_remote(url: str, source: str) -> str:
+    if not url.strip() or url.startswith("-"):
+        raise ConfigError(source, "gitops_remote", f"{shown(url)} is not a path or git URL")
+    return url
+
+
+def check_workdir(workdir: Path, source: str) -> Path:
+    """The GitOps work dir holds one clone per remote: a folder, or a place to make one."""
+    from pipelines.run.assemble import check_writable_dir
+
+    check_writable_dir(workdir, source, "gitops_workdir")
+    return workdir
+
+
+def check_environment(name: str, source: str) -> str:
+    """An environment is a folder name under argocd/envs/: a DNS label, nothing else."""
+    from pipelines.gitops.values import NAME_PATTERN
+
+    if not NAME_PATTERN.match(name):
+        what = "is not an environment name (lowercase letters, digits, '-')"
+        raise ConfigError(source, None, f"{shown(name)} {what}")
+    return name
+
+
 def resolve_remote(
-    args: argparse.Namespace, env: Mapping[str, str], root: Path, log: Callable[[str], None]
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    root: Path,
+    log: Callable[[str], None],
+    seed: bool = True,
 ) -> tuple[GitOpsRemote, Path]:
-    """The remote and work dir from flags, env or the embedded default (seeded on first use)."""
+    """The remote and work dir from flags, env or the embedded default (seeded on first use);
+    every GitOps setting is checked before anything is seeded or cloned."""
     from pipelines.gitops.git import GitOpsRemote, seed_local_remote
 
     settings = from_args(args, env, root)
     url = settings.gitops_remote
-    branch = settings.gitops_branch
+    branch = check_branch(settings.gitops_branch, settings.source("gitops_branch"))
+    if url is not None:
+        check_remote(url, settings.source("gitops_remote"))
+    check_workdir(Path(settings.gitops_workdir), settings.source("gitops_workdir"))
     if url is None:
         bare = root / DEFAULT_REMOTE
-        seed_local_remote(root, bare, env, branch=branch, log=log)
+        if seed:
+            seed_local_remote(root, bare, env, branch=branch, log=log)
         url = str(bare)
     remote = GitOpsRemote(url, branch, token_env=settings.gitops_token_env)
     return remote, Path(settings.gitops_workdir)
@@ -126,6 +173,10 @@ def _target(
 def cmd_promote(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.gitops.commands import promote
 
+    check_environment(args.from_env, "--from")
+    check_environment(args.to_env, "--to")
+    if args.from_env == args.to_env:
+        raise ConfigError("--to", None, f"{args.to_env} is also --from: promote to another env")
     remote, options, verify = _target(args, env, root)
     moved = (args.services, args.from_env, args.to_env)
     return _report(promote(remote, *moved, options=options, verify=verify), args.json)
@@ -133,7 +184,11 @@ def cmd_promote(args: argparse.Namespace, env: Mapping[str, str], root: Path) ->
 
 def cmd_rollback(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.gitops.commands import rollback
+    from pipelines.gitops.values import ImageFields
 
+    check_environment(args.env_name, "--env")
+    if args.to_digest is not None:
+        ImageFields("commerce/x", "x", args.to_digest).validate(f"--to {shown(args.to_digest)}")
     remote, options, verify = _target(args, env, root)
     restored = (args.service, args.env_name, args.to_digest)
     return _report(rollback(remote, *restored, options=options, verify=verify), args.json)

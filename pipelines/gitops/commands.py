@@ -193,7 +193,7 @@ def promote(
     if not services:
         raise GitOpsError("promote given no service")
     if check_name("environment", from_env) == check_name("environment", to_env):
-        raise GitOpsError(f"promote from {from_env} to itself")
+        raise ValuesFileError(f"environment {from_env!r}", "promote from an environment to itself")
     names = list(dict.fromkeys(check_name("service", s) for s in services))
 
     def edit(checkout: Checkout) -> Change | None:
@@ -201,11 +201,12 @@ def promote(
         for service in names:
             source, target = values_path(from_env, service), values_path(to_env, service)
             image = read_image(checkout.read(source), source)
+            read_image(checkout.read(target), target)  # a missing or broken target, first
             if verify is not None and image.digest:  # no digest: copy_image says so below
                 verify(image.repository, image.digest)
 
-            def copy(text: str, src: str = source) -> str:
-                return copy_image(checkout.read(src), text, src)[0]
+            def copy(text: str, src: str = source, dst: str = target) -> str:
+                return copy_image(checkout.read(src), text, src, dst)[0]
 
             if _edit_file(checkout, target, copy):
                 moved.append((service, image))
@@ -257,8 +258,9 @@ def rollback(
             target = image_with_digest(to_digest, history)
             if target is None:
                 known = ", ".join(dict.fromkeys(i.digest for i in history if i.digest)) or "none"
-                raise GitOpsError(
-                    f"{relpath}: {to_digest} never ran in {env}; digests in its history: {known}"
+                raise ValuesFileError(
+                    f"--to {to_digest}",
+                    f"never ran in {env} ({relpath}); digests in its history: {known}",
                 )
         if target == current:
             return None

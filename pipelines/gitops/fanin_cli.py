@@ -46,10 +46,11 @@ def add_parsers(
 
 
 def cmd_write_back(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    from pipelines.gitops.cli import _report, _stderr, resolve_remote
+    from pipelines.gitops.cli import _report, _stderr, check_environment, resolve_remote
     from pipelines.gitops.commands import GitOpsOptions
     from pipelines.gitops.fanin import find_reports, write_reports
 
+    check_environment(args.env_name, "--env")
     reports = find_reports(args.reports)
     remote, workdir = resolve_remote(args, env, root, _stderr)
     options = GitOpsOptions(workdir=workdir, environ=env, log=_stderr)

@@ -30,7 +30,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pipelines import processes
 from pipelines.errors import ConfigError
-from pipelines.gitops.errors import GitCommandError, GitOpsConflict, GitOpsError
+from pipelines.gitops.errors import (
+    GitCommandError,
+    GitOpsConflict,
+    GitOpsError,
+    ValuesFileError,
+)
 from pipelines.processes import Completed
 
 Log = Callable[[str], None]
@@ -295,8 +300,10 @@ class Checkout:
     def read(self, relpath: str) -> str:
         path = self.root / relpath
         if not path.is_file():
-            raise GitOpsError(f"{relpath} does not exist in the GitOps repository")
-        return path.read_text(encoding="utf-8")
+            raise ValuesFileError(relpath, "does not exist in the GitOps repository")
+        from pipelines.limits import read_text
+
+        return read_text(path, relpath)
 
     def write(self, relpath: str, text: str) -> None:
         write_atomic(self.root / relpath, text)

@@ -64,7 +64,9 @@ class ReleaseWriter:
         source = self.root / relpath
         if not source.is_file():
             raise GitOpsError(f"{relpath}: no values file for {service.name} in {self.env_name}")
-        rendered = set_image(source.read_text(encoding="utf-8"), update.image, relpath)
+        from pipelines.limits import read_text
+
+        rendered = set_image(read_text(source, relpath), update.image, relpath)
         out = self.report_dir / "manifests" / relpath
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".tmp")

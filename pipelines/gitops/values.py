@@ -80,13 +80,21 @@ def values_path(env: str, service: str) -> str:
     return f"argocd/envs/{check_name('environment', env)}/{check_name('service', service)}.yaml"
 
 
-def _parse(text: str) -> tuple[Any, int, int | None]:
+def _parse(text: str, source: str = "values") -> tuple[Any, int, int | None]:
     """The document (quotes kept) and ruamel's guess of its sequence indentation."""
     try:
         _, guessed, guessed_offset = load_yaml_guess_indent(text)
         return _round_trip(2, 0, False).load(text), guessed, guessed_offset
     except YAMLError as exc:
-        raise ValuesFileError("values", f"not valid YAML: {exc}") from None
+        raise ValuesFileError(source, f"not valid YAML: {_yaml_reason(exc)}") from None
+
+
+def _yaml_reason(exc: YAMLError) -> str:
+    """ruamel's error as one line: where, and what (its message spans several lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+    return f"{where}{problem}"
 
 
 def _round_trip(mapping: int, offset: int, explicit_start: bool) -> YAML:
@@ -102,14 +110,14 @@ def _layouts(text: str, guessed: int, guessed_offset: int | None) -> list[tuple[
     """Indentations to try, most likely first: ruamel cannot read them back from a document."""
     mapping = _MAPPING_INDENT.search(text)
     first = len(mapping.group(1)) if mapping else 2
-    offsets = [guessed_offset or 0, max(guessed - 2, 0), 0, 2, 4]
+    offsets = [guessed_offset or 0, max((guessed or 2) - 2, 0), 0, 2, 4]  # None: no sequence
     candidates = [(m, o) for m in (first, 2, 4) for o in offsets]
     return list(dict.fromkeys(candidates))
 
 
-def _yaml(text: str) -> tuple[YAML, Any]:
+def _yaml(text: str, source: str = "values") -> tuple[YAML, Any]:
     """A round-trip YAML set up like the document, and the parsed document."""
-    document, guessed, guessed_offset = _parse(text)
+    document, guessed, guessed_offset = _parse(text, source)
     mapping, offset = _layouts(text, guessed, guessed_offset)[0]
     return _round_trip(mapping, offset, text.lstrip().startswith("---")), document
 
@@ -119,13 +127,13 @@ def _image_map(document: Any, source: str) -> CommentedMap | None:
         raise ValuesFileError(source, "is not a YAML mapping")
     image = document.get("image")
     if image is not None and not isinstance(image, CommentedMap):
-        raise ValuesFileError(source, "image is not a mapping")
+        raise ValuesFileError(source, f"image is not a mapping (got {type(image).__name__})")
     return image
 
 
 def read_image(text: str, source: str = "values") -> ImageFields:
     """The image fields of a values file; missing fields read as empty strings."""
-    _, document = _yaml(text)
+    _, document = _yaml(text, source)
     image = _image_map(document, source) or {}
     values = {key: image.get(key, "") for key in IMAGE_KEYS}
     for key, value in values.items():
@@ -148,7 +156,7 @@ def _same_style(old: Any, new: str) -> str:
 def set_image(text: str, image: ImageFields, source: str = "values") -> str:
     """The values file with its image fields set; every other byte stays as it was."""
     image.validate(source)
-    document, guessed, guessed_offset = _parse(text)
+    document, guessed, guessed_offset = _parse(text, source)
     current = _image_map(document, source)
     if current is None:
         current = CommentedMap()
@@ -190,7 +198,9 @@ def _only_image_lines_changed(before: str, after: str, source: str) -> ValuesFil
     return None
 
 
-def copy_image(from_text: str, to_text: str, source: str = "values") -> tuple[str, ImageFields]:
+def copy_image(
+    from_text: str, to_text: str, source: str = "values", target: str = "values"
+) -> tuple[str, ImageFields]:
     """Promotion: the target file with the source file's image; also returns that image."""
     image = read_image(from_text, source)
     if not image.digest:
@@ -199,7 +209,7 @@ def copy_image(from_text: str, to_text: str, source: str = "values") -> tuple[st
             "has no image digest to promote",
             hint="release the service to the source environment first",
         )
-    return set_image(to_text, image, source), image
+    return set_image(to_text, image, target), image
 
 
 def previous_image(current: ImageFields, history: Iterable[ImageFields]) -> ImageFields | None:

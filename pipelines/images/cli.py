@@ -157,7 +157,7 @@ def cmd_images(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> 
     from pipelines.registry.errors import RegistryNotFound
 
     settings = from_args(args, env, root)
-    catalog = load_catalog(root, settings.services_dir)
+    catalog = load_catalog(root, settings.services_dir, settings.source("services_dir"))
     (service,) = catalog.select([args.service])
     with embedded_target(settings, env, _stderr) as target:
         repository = target.repository(service.spec.image.repository)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.catalog import Service
-from pipelines.errors import ConfigError
+from pipelines.errors import ConfigError, shown
 from pipelines.images.recipe import ImageMeta
 from pipelines.registry.auth import (
     CredentialProvider,
@@ -57,9 +57,9 @@ class RegistryTarget:
     def parse(cls, text: str, source: str, field_name: str) -> RegistryTarget:
         host, _, prefix = text.strip().strip("/").partition("/")
         if not host or not _HOST.match(host) or "://" in text:
-            raise ConfigError(source, field_name, f"{text!r} is not HOST[:PORT][/PREFIX]")
+            raise ConfigError(source, field_name, f"{shown(text)} is not HOST[:PORT][/PREFIX]")
         if prefix and not re.fullmatch(r"[a-z0-9]+([._/-][a-z0-9]+)*", prefix):
-            raise ConfigError(source, field_name, f"repository prefix {prefix!r} is not valid")
+            raise ConfigError(source, field_name, f"repository prefix {shown(prefix)} is not valid")
         return cls(host.lower(), prefix)
 
     def repository(self, name: str) -> str:
@@ -205,6 +205,13 @@ def _mirror(settings: Settings) -> str | None:
     if mirror.prefix:
         raise ConfigError(origin, "base_mirror", "a mirror is HOST[:PORT], without a prefix")
     return mirror.registry
+
+
+def check_registries(settings: Settings) -> None:
+    """Every registry setting parses (the target, the bases', the mirror), before any is used."""
+    target_from(settings)
+    _bases_target(settings)
+    _mirror(settings)
 
 
 def image_settings(

@@ -16,6 +16,7 @@ before anything starts.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -83,14 +84,66 @@ class RunRequest:
 
 
 def check(request: RunRequest) -> None:
-    """Refuse what cannot run, before anything starts."""
-    vulndb = request.settings.vuln_db
-    if vulndb is not None and not Path(vulndb).is_dir():
-        raise ConfigError(request.settings.source("vuln_db"), "vuln_db", f"{vulndb} is not a dir")
+    """Refuse what cannot run, before anything starts: no step, process or network call has
+    happened when this raises, and nothing has been written."""
+    settings = request.settings
+    if not request.services:
+        raise ConfigError("services", None, "no service selected: nothing to run")
+    timeout = settings.step_timeout
+    if not 0 < timeout < float("inf"):  # the Dagger module's arguments come here unparsed
+        raise ConfigError(settings.source("step_timeout"), "step_timeout", f"{timeout} seconds")
+    _check_vulndb(settings)
+    for name in ("report_dir", "cache_dir"):
+        check_writable_dir(Path(getattr(settings, name)), settings.source(name), name)
     if request.registry is None and (request.needs(Part.IMAGES) or request.needs(Part.ATTESTOR)):
         raise ConfigError("--registry", None, "the image and push stages need a registry")
+    if request.needs(Part.IMAGES) or request.needs(Part.ATTESTOR):
+        from pipelines.images.config import check_registries
+
+        check_registries(settings)
     if request.gitops is None and request.needs(Part.RELEASE):
         raise ConfigError("--gitops-remote", None, "manifest and commit need a GitOps remote")
+    if request.gitops is not None:
+        from pipelines.gitops.cli import check_environment, check_workdir
+
+        check_environment(request.gitops.env_name, "--env")
+        check_workdir(request.gitops.workdir, settings.source("gitops_workdir"))
+
+
+#: Where osv-scanner's offline mode reads each ecosystem's database (../shared/vulndb/README):
+#: `<dir>/osv-scanner/<Ecosystem>/all.zip` (v2.0 to v2.4), `<dir>/osv-scalibr/...` (v2.5 on).
+OSV_LAYOUTS = ("osv-scanner", "osv-scalibr")
+
+
+def _check_vulndb(settings: Settings) -> None:
+    """An offline database is a folder in osv-scanner's layout: an empty or wrong folder would
+    make every audit find nothing, which must never pass for a clean result."""
+    vulndb = settings.vuln_db
+    if vulndb is None:
+        return
+    source, folder = settings.source("vuln_db"), Path(vulndb)
+    if not folder.is_dir():
+        raise ConfigError(source, "vuln_db", f"{vulndb} is not a dir")
+    if not any(next(folder.glob(f"{layout}/*/all.zip"), None) for layout in OSV_LAYOUTS):
+        raise ConfigError(
+            source,
+            "vuln_db",
+            f"{vulndb} holds no offline OSV database (no osv-scanner/<Ecosystem>/all.zip)",
+        )
+
+
+def check_writable_dir(path: Path, source: str, name: str) -> None:
+    """`path` is a folder the run may write into, or one it can create: its nearest existing
+    ancestor is a writable folder, not a file."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(source, name, f"{path} is not a folder")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(source, name, f"{path} cannot be made: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(source, name, f"{path} is not writable")
 
 
 def prepare(request: RunRequest) -> tuple[RunContext, RunOptions]:
@@ -125,8 +178,6 @@ async def execute(request: RunRequest, kit: EngineKit, sink: Sink, say: Say = st
 
     check(request)
     ctx, options = prepare(request)
-    if not request.services:
-        say("nothing to run: no service selected")
     async with contextlib.AsyncExitStack() as stack:
         engine = await stack.enter_async_context(kit.session(ctx))
         options = await _with_parts(options, request, kit, engine, ctx, stack, say)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,11 +105,15 @@ def selected(args: argparse.Namespace, settings: Settings, root: Path) -> tuple[
 
     if args.services and (args.changed or args.all):
         raise ConfigError("--changed/--all", None, "give service names or --changed/--all")
-    catalog = load_catalog(root, settings.services_dir)
+    catalog = load_catalog(root, settings.services_dir, settings.source("services_dir"))
     if args.changed:
         from pipelines.plan import plan_changes
 
-        return tuple(catalog.select(plan_changes(catalog, root, args.base, None).services))
+        changed = plan_changes(catalog, root, args.base, None).services
+        if not changed:  # select() of no names is every service
+            since = f"since {args.base}" if args.base else "on this branch"
+            raise ConfigError("--changed", None, f"no service changed {since}: nothing to run")
+        return tuple(catalog.select(changed))
     return tuple(catalog.select(args.services))
 
 
@@ -155,23 +160,32 @@ def cmd_run(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int
 
 def cmd_release(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.engines.local import host_env
-    from pipelines.gitops.cli import resolve_remote
-    from pipelines.images.config import check_version, embedded_target, target_from
-    from pipelines.run.assemble import GitOpsTarget, stderr
+    from pipelines.gitops.cli import check_environment, resolve_remote
+    from pipelines.images.config import (
+        RegistryTarget,
+        check_version,
+        embedded_target,
+        target_from,
+    )
+    from pipelines.run.assemble import GitOpsTarget, check, stderr
 
     settings = from_args(args, env, root)
+    check_environment(args.env_name, "--env")
     services = selected(args, settings, root)  # an unknown name fails before anything starts
     version = check_version(args.release_version)
-    target_from(settings)  # a bad --registry fails before anything is started
-    # Seeding the embedded remote is a handful of git commands; the run says where it writes.
-    remote, workdir = resolve_remote(args, env, root, lambda _line: None)
-    stderr(f"gitops: {remote.url} ({remote.branch})")
+    configured = target_from(settings)
+    remote, workdir = resolve_remote(args, env, root, lambda _line: None, seed=False)
     gitops = GitOpsTarget(remote, args.env_name, workdir, env)
+    request = _request(
+        args, settings, root, env, services, registry=configured, version=version, gitops=gitops
+    )
+    # Everything checked before the embedded registry or remote is started or seeded.
+    check(replace(request, registry=configured or RegistryTarget("127.0.0.1")))
+    if settings.gitops_remote is None:  # a handful of git commands, said below
+        resolve_remote(args, env, root, lambda _line: None)
+    stderr(f"gitops: {remote.url} ({remote.branch})")
     with embedded_target(settings, host_env(env, root), stderr) as target:
-        request = _request(
-            args, settings, root, env, services, registry=target, version=version, gitops=gitops
-        )
-        result = execute(request, env)
+        result = execute(replace(request, registry=target), env)
     commit = result.extra.get("gitops")
     if isinstance(commit, dict) and commit.get("commit"):
         print(f"gitops: {commit['commit'][:12]} on {commit['remote']} ({commit['branch']})")

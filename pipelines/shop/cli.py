@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.errors import ExitCode
+from pipelines.errors import ConfigError, ExitCode
 from pipelines.settings import add_flags, from_args
 
 if TYPE_CHECKING:
+    from pipelines.catalog import Service
     from pipelines.shop.shop import Shop
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
@@ -38,14 +39,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dic
 def cmd_shop(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
     from pipelines.catalog import load_catalog
     from pipelines.engines.local import LocalKit, host_env
-    from pipelines.run.assemble import RunRequest
+    from pipelines.run.assemble import RunRequest, check_writable_dir
     from pipelines.run.cli import execute
     from pipelines.shop.shop import Shop, ShopSettings, with_dependencies
     from pipelines.steps import Stage
 
     settings = from_args(args, env, root)
-    catalog = load_catalog(root, settings.services_dir)
+    catalog = load_catalog(root, settings.services_dir, settings.source("services_dir"))
     services = tuple(with_dependencies(catalog, args.services))
+    _check_ports(services, args.port_offset)
+    check_writable_dir(settings.cache_dir, settings.source("cache_dir"), "cache_dir")
     if not args.no_build:
         # The shop runs on this machine, so it is built here (no report: it is not a check).
         build = RunRequest(root, settings, services, (Stage.BUILD,), env, reports=False)
@@ -62,6 +65,16 @@ def cmd_shop(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> in
         _say_where(shop, shop_settings.workdir)
         while True:
             time.sleep(3600)
+
+
+def _check_ports(services: Sequence[Service], offset: int) -> None:
+    """Every service's port moved by `offset` is still a port, before anything starts."""
+    for service in services:
+        port = service.spec.port + offset
+        if not 0 < port < 65536:
+            raise ConfigError(
+                "--port-offset", None, f"{offset} puts {service.name} on port {port} (1-65535)"
+            )
 
 
 def _say_where(shop: Shop, workdir: Path) -> None:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _osvdb import write_db
 from conftest import PROJECT_ROOT
 from docker_fixtures import serve_health
 from registry_fixtures import UPSTREAM_USERS, RegistryServer, start_registry, stop
@@ -142,9 +143,9 @@ def test_a_release_with_an_offline_vulnerability_database_finds_the_same_input_t
     repo, released, registry, tmp_path
 ):
     # The database changes how SCA scans, not what the image holds: the digest ignores it.
+    # (An empty folder is refused as bad input: the database is in osv-scanner's layout.)
     first = _report(repo, "reports-one")["services"]["go-svc"]
-    vulndb = tmp_path / "vulndb"
-    vulndb.mkdir()
+    vulndb = write_db(tmp_path / "vulndb", {"Go": []})
     again = release(repo, registry, ".cache/three", "reports-three", "--vuln-db", str(vulndb))
     assert again.returncode == 0, again.stderr[-3000:]
     service = _report(repo, "reports-three")["services"]["go-svc"]

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from pipelines.errors import ExitCode
+from pipelines.errors import ConfigError, ExitCode
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str], Path], int]
 
@@ -43,6 +43,8 @@ def cmd_report(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> 
     reports = [load_report(path) for path in args.reports]  # all checked before writing
     newest = max(reports, key=lambda r: r.started)
     out = args.output or newest.path.parent / "index.html"
+    if out.is_dir() or not out.parent.is_dir():
+        raise ConfigError("--output", None, f"{out} is not a file in an existing folder")
     write_page(reports, out)
     print(f"report: {out}", file=sys.stderr)
     return ExitCode.OK
