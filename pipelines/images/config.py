@@ -58,6 +58,9 @@ class RegistryTarget:
         host, _, prefix = text.strip().strip("/").partition("/")
         if not host or not _HOST.match(host) or "://" in text:
             raise ConfigError(source, field_name, f"{shown(text)} is not HOST[:PORT][/PREFIX]")
+        port = host.partition(":")[2]
+        if port and not 0 < int(port) < 65536:
+            raise ConfigError(source, field_name, f"port {port} is not between 1 and 65535")
         if prefix and not re.fullmatch(r"[a-z0-9]+([._/-][a-z0-9]+)*", prefix):
             raise ConfigError(source, field_name, f"repository prefix {shown(prefix)} is not valid")
         return cls(host.lower(), prefix)

@@ -33,7 +33,9 @@ def test_a_target_is_a_host_with_an_optional_repository_prefix():
     assert target.repository("commerce/cart") == "team/shop/commerce/cart"
 
 
-@pytest.mark.parametrize("text", ["https://registry.example.com", "host/Upper", "", "a b"])
+@pytest.mark.parametrize(
+    "text", ["https://registry.example.com", "host/Upper", "", "a b", "host:99999", "host:0"]
+)
 def test_a_bad_target_names_where_it_came_from(text):
     with pytest.raises(ConfigError, match=r"^commerce-ci\.toml: registry: "):
         RegistryTarget.parse(text, "commerce-ci.toml", "registry")
