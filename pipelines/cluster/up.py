@@ -230,7 +230,7 @@ def wait_api(cluster: Cluster) -> None:
     kubectl = cluster.kubectl
     kubectl.wait_for(
         "the API server's /readyz",
-        lambda: kubectl.run("get", "--raw=/readyz", check=False).returncode == 0,
+        lambda: kubectl.run("get", "--raw=/readyz", check=False).ok,
         120,
         1,
     )
@@ -340,7 +340,7 @@ def sync_monitors(cluster: Cluster, reload: bool = True) -> int:
     found = kubectl.run(
         "get", "servicemonitors.monitoring.coreos.com", "-A", "-o", "json", check=False
     )
-    monitors = json.loads(found.stdout).get("items", []) if found.returncode == 0 else []
+    monitors = json.loads(found.stdout).get("items", []) if found.ok else []
     services = kubectl.get("services", "-A")["items"]
     text = prometheus.prometheus_config(monitors, services, cluster.network.cluster_domain)
     kubectl.apply([prometheus.config_map(text)])
@@ -362,7 +362,7 @@ def reload_prometheus(cluster: Cluster, jobs: int) -> None:
     def reloaded() -> bool:
         kubectl.run("create", "--raw", f"{base}/-/reload", "-f", str(empty), check=False)
         status = kubectl.run("get", "--raw", f"{base}/api/v1/status/config", check=False)
-        return status.returncode == 0 and status.stdout.count("job_name:") == jobs
+        return status.ok and status.stdout.count("job_name:") == jobs
 
     kubectl.wait_for("Prometheus to load the new scrape config", reloaded, 180, 5)
 

@@ -242,7 +242,8 @@ def test_rollback_to_a_digest_that_never_ran_names_the_known_ones(
     remote: Path, tmp_path: Path
 ) -> None:
     write_back(remote, [update("cart", "prod", "v1", D1)], options=options(tmp_path))
-    with pytest.raises(GitOpsError, match=f"never ran in prod; digests in its history: {D1}"):
+    known = rf"never ran in prod \(argocd/envs/prod/cart\.yaml\); digests in its history: {D1}"
+    with pytest.raises(GitOpsError, match=known):
         rollback(remote, "cart", "prod", D3, options=options(tmp_path))
 
 
