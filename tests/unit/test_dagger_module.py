@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 import dagger
 import pytest
+from clean_scans import write_clean_reports
 from dagger.mod import Module
 from dagger.mod.cli import get_entry_point, load_module
 from dagger_query import calls, selections
@@ -556,25 +557,8 @@ class _CleanScans(_ExitCodes):
 
     async def run_step(self, step, service, ctx, log_path):
         outcome = await super().run_step(step, service, ctx, log_path)
-        clean = {
-            "sarif": {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}}]},
-            "osv-json": {
-                "results": [
-                    {
-                        "source": {"path": "go.mod"},
-                        "packages": [{"package": {"name": "a", "version": "1", "ecosystem": "Go"}}],
-                    }
-                ]
-            },
-        }
-        written = []
-        for report in step.reports:
-            if report.kind in clean:
-                path = ctx.report_dir / "artifacts" / service.name / step.stage.value / report.path
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(clean[report.kind]))
-                written.append(path)
-        return StepOutcome(step, outcome.exit_code, 0.01, log_path, tuple(written))
+        written = write_clean_reports(step, service, ctx, "go.mod")
+        return StepOutcome(step, outcome.exit_code, 0.01, log_path, written)
 
 
 class _Images:
