@@ -20,6 +20,7 @@ import yaml
 
 from pipelines import processes
 from pipelines.cluster.errors import ClusterError
+from pipelines.cluster.modules import GO_HINT
 from pipelines.cluster.versions import COLLECTOR, COLLECTOR_BUILDER, GoBuild
 from pipelines.errors import ToolMissingError
 from pipelines.shop.processes import tail
@@ -87,9 +88,6 @@ def _try_lock(lock: IO[str]) -> bool:
     except BlockingIOError:
         return False
     return True
-
-
-GO_HINT = "apt-get install golang (Go 1.26 or newer)"
 
 
 def _build(build: GoBuild, root: Path, bin_dir: Path, env: Mapping[str, str], log: Log) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 from pipelines import processes
 from pipelines.cluster.errors import ClusterError
 
-GO_HINT = "install Go from https://go.dev/dl/ (the cluster modules pin their toolchain)"
+#: How to get the Go that builds and downloads the cluster's modules.
+GO_HINT = "apt-get install golang (Go 1.26 or newer)"
 
 
 def module_dir(module: str, version: str, env: Mapping[str, str], toolchain: str = "local") -> Path:
