@@ -18,8 +18,7 @@ import yaml
 
 from pipelines import processes
 from pipelines.cluster.errors import ClusterError
-
-GIT_HINT = "apt-get install git"
+from pipelines.gitops.git import GIT_HINT
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "commerce-ci cluster",

@@ -41,6 +41,7 @@ from pipelines.processes import Completed
 Log = Callable[[str], None]
 
 #: Phrases of a push that lost a race (or hit a transient fault) rather than failed for good.
+GIT_HINT = "install git (apt-get install git)"
 _RETRYABLE_PUSH = (
     "[rejected]",
     "[remote rejected]",
@@ -231,7 +232,7 @@ class GitRunner:
             input=stdin,
             secrets=self.secrets,
             log=lambda line: self.log(f"[gitops {self.op_id}] {line}"),
-            hint="install git (apt-get install git)",
+            hint=GIT_HINT,
         )
         shown = ["git", *done.argv[1:]]
         if done.timed_out:
