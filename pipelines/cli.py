@@ -124,13 +124,9 @@ def cmd_services(args: argparse.Namespace, env: Mapping[str, str], root: Path) -
 
 
 def cmd_plan(args: argparse.Namespace, env: Mapping[str, str], root: Path) -> int:
-    from pipelines.queries import load, plan_of, print_plan
+    from pipelines.queries import answer_plan
 
-    deferred: list[Callable[[], None]] = []  # the catalog cache, once the revisions are good
-    catalog = load(str(root), env, vars(args), deferred)
-    print_plan(plan_of(catalog, str(root), args.base, args.head), catalog, args.json, sys.stdout)
-    for save in deferred:
-        save()
+    answer_plan(str(root), env, vars(args), sys.stdout)
     return ExitCode.OK
 
 

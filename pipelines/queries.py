@@ -3,7 +3,8 @@
 Both are read-only and quick, so what a user waits for is Python starting, not planning. This
 module reads their argv itself, finds the repository root without a process when it is the
 current directory, resolves settings with `settings.resolve_plain`, and imports nothing beyond
-the catalog index and the plan (no argparse, pathlib, dataclasses, pydantic or yaml). Whatever
+the catalog index and the plan (no argparse, pathlib, dataclasses, pydantic or yaml); nor `re`
+before `plan` has started git, which then works while the rest is imported. Whatever
 it is not sure to read exactly as argparse would (`--help`, an abbreviation, an unknown option,
 a value that looks like an option) it leaves to `pipelines.cli`, which defines the same commands
 with argparse and calls the same `print_services` and `print_plan`; so every spelling gives the
@@ -13,7 +14,6 @@ same answer, and the common spellings give it sooner.
 from __future__ import annotations
 
 import os
-import re
 from collections import namedtuple
 
 TYPE_CHECKING = False
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from pipelines.catalog.index import CatalogIndex
     from pipelines.plan import Plan
+    from pipelines.plan.changes import PendingChanges
 
 _SETTING_OPTIONS = {"--services-dir": "setting_services_dir", "--cache-dir": "setting_cache_dir"}
 #: The options each command takes that have a value (beyond the flag `--json`), by the `dest`
@@ -33,7 +34,6 @@ _VALUED = {
 }
 #: Environment variables that move git's idea of the repository away from the cwd.
 _GIT_PLACES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")
-_UNUSUAL_CONFIG = re.compile(r"^\s*(worktree|bare\s*=(?!\s*false\b)|\[include)", re.M | re.I)
 
 
 class Query(namedtuple("Query", ("command", "root", "options"))):
@@ -122,8 +122,21 @@ def _plain_repository(folder: str, environ: Mapping[str, str]) -> bool:
     return (
         owners == {os.geteuid()}  # else git's safe.directory rules decide
         and os.path.isfile(os.path.join(git_dir, "HEAD"))
-        and _UNUSUAL_CONFIG.search(config) is None
+        and not _unusual(config)
     )
+
+
+def _unusual(config: str) -> bool:
+    """Whether a repository's config may move its work tree: `core.worktree`, a `bare` that is
+    not plainly false, or an include (which could say either). Read line by line, not parsed:
+    anything that looks like one sends the question to git (no `re`: see the module docstring)."""
+    for line in config.lower().splitlines():
+        line = line.lstrip()
+        if line.startswith(("worktree", "[include")):
+            return True
+        if line.startswith("bare") and line.partition("=")[2].split()[:1] != ["false"]:
+            return True  # `bare` alone means true
+    return False
 
 
 def load(
@@ -148,10 +161,40 @@ def load(
     return load_index(root, where.value, settings["cache_dir"].value, source, deferred)
 
 
-def plan_of(catalog: CatalogIndex, root: str, base: str | None, head: str | None) -> Plan:
-    from pipelines.plan import plan_changes
+def start_plan(root: str, options: Mapping[str, object]) -> PendingChanges:
+    """Start git on `options["base"]`..`options["head"]`: call it before anything else, so git
+    diffs while Python imports and loads the catalog (on two cores the wait mostly disappears).
+    """
+    from pipelines.plan.changes import PendingChanges
 
-    return plan_changes(catalog, root, base, head)
+    return PendingChanges(root, _text(options["base"]), _text(options["head"]))
+
+
+def answer_plan(
+    root: str,
+    env: Mapping[str, str],
+    options: Mapping[str, object],
+    out: TextIO,
+    started: PendingChanges | None = None,
+) -> None:
+    """Plan `options["base"]`..`options["head"]` and print it on `out`; `started` is what
+    `start_plan` gave, if the caller called it.
+
+    What is reported stays in the order it was: the catalog's errors first (git is stopped),
+    then a bad revision's; the catalog cache is saved only once the revisions are good."""
+    deferred: list[Callable[[], None]] = []
+    with started or start_plan(root, options) as pending:
+        catalog = load(root, env, options, deferred)
+        from pipelines.plan import plan_pending
+
+        plan = plan_pending(catalog, pending)
+    print_plan(plan, catalog, bool(options["json"]), out)
+    for save in deferred:
+        save()
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def print_services(catalog: CatalogIndex, as_json: bool, out: TextIO) -> None:
@@ -178,17 +221,21 @@ def print_plan(plan: Plan, catalog: CatalogIndex, as_json: bool, out: TextIO) ->
         out.write(f"  {name}: {'; '.join(data['reasons'].get(name, []))}\n")
 
 
-def run(query: Query, env: Mapping[str, str], root: str, out: TextIO) -> int:
-    """Answer `query` for the repository at `root` on `out`; errors are raised."""
-    deferred: list[Callable[[], None]] = []  # the catalog cache, once the revisions are good
+def run(
+    query: Query,
+    env: Mapping[str, str],
+    root: str,
+    out: TextIO,
+    started: PendingChanges | None = None,
+) -> int:
+    """Answer `query` for the repository at `root` on `out`; errors are raised. `started`:
+    see `answer_plan`."""
+    if query.command == "plan":
+        answer_plan(root, env, query.options, out, started)
+        return 0
+    deferred: list[Callable[[], None]] = []  # the catalog cache, once loaded without error
     catalog = load(root, env, query.options, deferred)
-    as_json = bool(query.options["json"])
-    if query.command == "services":
-        print_services(catalog, as_json, out)
-    else:
-        base, head = query.options["base"], query.options["head"]
-        plan = plan_of(catalog, root, base, head)
-        print_plan(plan, catalog, as_json, out)
+    print_services(catalog, bool(query.options["json"]), out)
     for save in deferred:
         save()
     return 0

@@ -5,62 +5,67 @@ critical path, so this package imports nothing heavy: not gitpython (git runs as
 processes), not the catalog's pydantic models (type hints only), and not even `dataclasses`,
 `pathlib` or `typing` (see `pipelines.plan.model`); `tests/unit/test_plan_startup.py` holds it
 to that.
+
+The names below load on first use (PEP 562): `commerce-ci plan` starts git through
+`pipelines.plan.changes` before anything else, and importing a submodule runs this file first,
+so this file imports nothing.
 """
 
 from __future__ import annotations
 
-import os
-
-from pipelines.plan.affected import ENGINE_INPUTS, PathIndex, Scope, build_plan, scopes_of
-from pipelines.plan.changes import GIT_TIMEOUT_S, WORKTREE, collect
-from pipelines.plan.model import Affected, Change, Plan
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from pipelines.plan.affected import ENGINE_INPUTS, PathIndex, Scope, build_plan, scopes_of
+    from pipelines.plan.changes import GIT_TIMEOUT_S, WORKTREE, PendingChanges
+    from pipelines.plan.model import Affected, Change, Plan
+    from pipelines.plan.planning import plan_changes, plan_pending
 
-    from pipelines.catalog import Catalog
-    from pipelines.catalog.index import CatalogIndex
-
-
-def plan_changes(
-    catalog: Catalog | CatalogIndex,
-    repo_root: str | os.PathLike[str] | None = None,
-    base: str | None = None,
-    head: str | None = None,
-    *,
-    env: Mapping[str, str] | None = None,
-    timeout: float = GIT_TIMEOUT_S,
-    engine_inputs: Sequence[str] = ENGINE_INPUTS,
-) -> Plan:
-    """Plan the change from `base` to `head` in the git repository at `repo_root`.
-
-    `repo_root` defaults to the catalog's root; service folders, `inputs` and `engine_inputs`
-    are paths relative to it. `base` defaults to the merge-base of HEAD with origin/main (or
-    main), or HEAD's parent when HEAD is on main; `head` defaults to HEAD, and `WORKTREE`
-    compares with the working tree. Unknown revisions raise `PlanError` naming the revision.
-    """
-    root = repo_root if repo_root is not None else catalog.root
-    revisions, changes = collect(root, base, head, env=env, timeout=timeout)
-    return build_plan(
-        scopes_of(catalog),
-        changes,
-        base=revisions.base,
-        head=revisions.head,
-        merge_base=revisions.merge_base,
-        engine_inputs=engine_inputs,
-    )
-
+#: Each public name and the submodule that defines it.
+_HOME = {
+    "ENGINE_INPUTS": "affected",
+    "PathIndex": "affected",
+    "Scope": "affected",
+    "build_plan": "affected",
+    "scopes_of": "affected",
+    "GIT_TIMEOUT_S": "changes",
+    "WORKTREE": "changes",
+    "PendingChanges": "changes",
+    "Affected": "model",
+    "Change": "model",
+    "Plan": "model",
+    "plan_changes": "planning",
+    "plan_pending": "planning",
+}
 
 __all__ = [
     "ENGINE_INPUTS",
+    "GIT_TIMEOUT_S",
     "WORKTREE",
     "Affected",
     "Change",
     "PathIndex",
+    "PendingChanges",
     "Plan",
     "Scope",
     "build_plan",
     "plan_changes",
+    "plan_pending",
     "scopes_of",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = f"{__name__}.{home}"
+    __import__(module)
+    value = getattr(sys.modules[module], name)
+    globals()[name] = value  # asked once per name
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

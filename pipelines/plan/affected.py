@@ -120,9 +120,12 @@ def build_plan(
     head: str,
     merge_base: str | None,
     engine_inputs: Sequence[str] = ENGINE_INPUTS,
+    index: PathIndex | None = None,
 ) -> Plan:
-    """The Plan of `changes` over `scopes`: services sorted by name, each with its reasons."""
-    index = PathIndex.build(scopes, engine_inputs)
+    """The Plan of `changes` over `scopes`: services sorted by name, each with its reasons.
+    `index`, when given, is `PathIndex.build(scopes, engine_inputs)` made beforehand."""
+    if index is None:
+        index = PathIndex.build(scopes, engine_inputs)
     reasons: dict[str, dict[str, None]] = defaultdict(dict)
     engine_paths: dict[str, None] = {}
     for change in changes:

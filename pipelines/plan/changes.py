@@ -3,9 +3,9 @@
 One `git diff --name-status -z -M` does the work: git compares trees in C, detects renames, and
 hands back NUL-separated paths that need no unquoting. Walking gitpython's object diffs in Python
 would be slower by orders of magnitude on a large change, and importing gitpython alone costs
-more than the whole plan. Before it, one `git rev-parse` resolves both revisions and their
+more than the whole plan. Beside it, one `git rev-parse` resolves both revisions and their
 merge-base (`A...B` expands to both commits and `^<merge-base>`), so an explicit pair costs two
-git processes.
+git processes, started together before the caller loads its catalog (`PendingChanges`).
 
 Revisions are compared with three-dot semantics: the diff runs from the merge-base of base and
 head to head, which is "what head brings that base lacks". A pull request branch whose main moved
@@ -18,16 +18,16 @@ are compared directly instead.
 from __future__ import annotations
 
 import os
-import re
 from collections import namedtuple
 
-from pipelines.errors import PlanError, ToolMissingError
 from pipelines.plan import spawn
 from pipelines.plan.model import Change
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from pipelines.errors import PlanError
 
 #: `head` value that compares against the working tree (tracked edits and untracked files).
 WORKTREE = ":worktree"
@@ -36,7 +36,6 @@ DEFAULT_BRANCHES: tuple[str, ...] = ("refs/remotes/origin/main", "refs/heads/mai
 #: Seconds any single git command may take before it is killed.
 GIT_TIMEOUT_S = 60.0
 
-_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _FETCH_HINT = (
     "check the name; in a shallow clone fetch more history first "
     "(git fetch --deepen=N, or actions/checkout with fetch-depth: 0)"
@@ -44,7 +43,14 @@ _FETCH_HINT = (
 _GIT_HINT = "install git (apt-get install git)"
 
 
+def _is_sha(text: str) -> bool:
+    """A full object name, SHA-1 or SHA-256, as git prints it (lower-case hex)."""
+    return len(text) in (40, 64) and not text.strip("0123456789abcdef")
+
+
 def _plan_error(message: str, hint: str | None = None) -> PlanError:
+    from pipelines.errors import PlanError  # only on failure: see PendingChanges
+
     error = PlanError(message)
     error.hint = hint
     return error
@@ -68,34 +74,50 @@ class GitClient:
         merged = {**os.environ, **(env or {}), "LC_ALL": "C", "LANGUAGE": "C"}
         executable = _which("git", merged.get("PATH", os.defpath))
         if executable is None:
-            raise ToolMissingError("git", _GIT_HINT)
+            raise _git_missing()
         self.root = root
         self._executable = executable
         self._env = merged
         self._timeout = timeout
 
-    def run(self, *args: str) -> tuple[int, str, str]:
-        """(exit code, stdout, stderr) of `git ARGS`; only timeouts and a missing git raise."""
+    def start(self, *args: str) -> spawn.Child:
+        """`git ARGS` started, to be finished with `finish`; a missing git raises now."""
         if not os.path.isdir(self.root):
             raise _plan_error(f"{self.root} is not a directory")
         argv = [self._executable, "-C", os.fspath(self.root), *args]
         try:
-            code, out, err = spawn.run(argv, self._env, self._timeout)
+            return spawn.start(argv, self._env, self._timeout)
         except FileNotFoundError:
-            raise ToolMissingError("git", _GIT_HINT) from None
+            raise _git_missing() from None
+
+    def finish(self, child: spawn.Child, command: str) -> tuple[int, str, str]:
+        """(exit code, stdout, stderr) of a started `git COMMAND ...`; only a timeout or a
+        killing signal raises."""
+        try:
+            code, out, err = child.wait()
         except spawn.TimedOut:
             raise _plan_error(
-                f"git {args[0]} timed out after {self._timeout:g}s in {self.root}"
+                f"git {command} timed out after {self._timeout:g}s in {self.root}"
             ) from None
         if code < 0:
-            raise _plan_error(f"git {args[0]} was killed by signal {-code} in {self.root}")
+            raise _plan_error(f"git {command} was killed by signal {-code} in {self.root}")
         return code, out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "replace")
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        """(exit code, stdout, stderr) of `git ARGS`; only timeouts and a missing git raise."""
+        return self.finish(self.start(*args), args[0])
 
     def check(self, *args: str) -> str:
         code, out, err = self.run(*args)
         if code != 0:
             raise _plan_error(f"git {args[0]} failed in {self.root}: {_first_line(err)}")
         return out
+
+
+def _git_missing() -> Exception:
+    from pipelines.errors import ToolMissingError
+
+    return ToolMissingError("git", _GIT_HINT)
 
 
 def _which(program: str, path: str) -> str | None:
@@ -154,34 +176,49 @@ def _commits(git: GitClient, revisions: Sequence[str]) -> list[str]:
     if all(_plausible(r) for r in revisions):
         code, out, _ = git.run("rev-parse", *(f"{r}^{{commit}}" for r in revisions))
         shas = out.split()
-        if code == 0 and len(shas) == len(revisions) and all(_SHA.match(s) for s in shas):
+        if code == 0 and len(shas) == len(revisions) and all(_is_sha(s) for s in shas):
             return shas
     return [_commit(git, r) for r in revisions]
+
+
+def _pair_args(base: str, head: str) -> tuple[str, str, str]:
+    """rev-parse's arguments for a pair: `B H B...H`, each a commit."""
+    b, h = f"{base}^{{commit}}", f"{head}^{{commit}}"
+    return b, h, f"{b}...{h}"
+
+
+def _read_pair(code: int, out: str) -> tuple[str, str, list[str]] | None:
+    """(base, head, merge-bases) from `git rev-parse B H B...H`; None unless it is exactly that.
+
+    rev-parse expands `B...H` to H, B and `^` before each merge-base (none when the two share
+    no history)."""
+    lines = out.split()
+    shas, bases = lines[:2], [line[1:] for line in lines[2:] if line.startswith("^")]
+    if (
+        code == 0
+        and len(lines) >= 4
+        and len(bases) == len(lines) - 4
+        and lines[2:4] == [shas[1], shas[0]]
+        and all(_is_sha(s) for s in shas + bases)
+    ):
+        return shas[0], shas[1], bases
+    return None
 
 
 def _pair(git: GitClient, base: str, head: str) -> tuple[str, str, str | None]:
     """(base, head, merge-base) as commits, from one `git rev-parse B H B...H` when it can.
 
-    rev-parse expands `B...H` to H, B and `^` before each merge-base (none when the two share
-    no history). Criss-cross histories have several; then `git merge-base` picks one, as it
+    Criss-cross histories have several merge-bases; then `git merge-base` picks one, as it
     always did. Any failure or unexpected output goes the slow way, which names the culprit."""
     if _plausible(base) and _plausible(head):
-        b, h = f"{base}^{{commit}}", f"{head}^{{commit}}"
-        code, out, _ = git.run("rev-parse", b, h, f"{b}...{h}")
-        lines = out.split()
-        shas, bases = lines[:2], [line[1:] for line in lines[2:] if line.startswith("^")]
-        if (
-            code == 0
-            and len(lines) >= 4
-            and len(bases) == len(lines) - 4
-            and lines[2:4] == [shas[1], shas[0]]
-            and all(_SHA.match(s) for s in shas + bases)
-        ):
+        read = _read_pair(*git.run("rev-parse", *_pair_args(base, head))[:2])
+        if read is not None:
+            base_sha, head_sha, bases = read
             if len(bases) == 1:
-                return shas[0], shas[1], bases[0]
+                return base_sha, head_sha, bases[0]
             if not bases:
-                return shas[0], shas[1], None
-            return shas[0], shas[1], _merge_base(git, shas[0], shas[1])
+                return base_sha, head_sha, None
+            return base_sha, head_sha, _merge_base(git, base_sha, head_sha)
     base_sha, head_sha = _commits(git, [base, head])
     return base_sha, head_sha, _merge_base(git, base_sha, head_sha)
 
@@ -268,6 +305,95 @@ def diff_changes(git: GitClient, revisions: Revisions) -> tuple[Change, ...]:
     return parse_name_status(git.check(*_DIFF, revisions.start, revisions.head))
 
 
+class PendingChanges:
+    """The changes between two revisions, asked of git as early as possible.
+
+    For an explicit pair (the way CI asks) it starts `git rev-parse B H B...H` and
+    `git diff ... B...H` (which diffs from the merge-base, as `diff_changes` does) at once, so
+    both run while the caller loads its catalog. The diff is used when rev-parse finds exactly
+    one merge-base; otherwise (no shared history, several merge-bases, any error) the diff is
+    discarded and the changes are collected one step after another, as for every other pair,
+    which also names a bad revision. Close it (or use it as a context manager) so that a caller
+    that fails before `result` leaves no git running."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        base: str | None,
+        head: str | None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = GIT_TIMEOUT_S,
+    ):
+        self._where = (root, env, timeout)
+        self._base, self._head = base, head
+        self._started: tuple[spawn.Child, spawn.Child] | None = None
+        head_rev = "HEAD" if head is None else head
+        if base is not None and head != WORKTREE and _plausible(base) and _plausible(head_rev):
+            try:
+                self._started = self._start(base, head_rev)
+            except Exception as error:
+                # A missing git or folder: `result` meets it again, after the caller's errors.
+                from pipelines.errors import CommerceCiError
+
+                if not isinstance(error, CommerceCiError):
+                    raise
+
+    def _start(self, base: str, head: str) -> tuple[spawn.Child, spawn.Child]:
+        args = _pair_args(base, head)
+        git = self._git()
+        rev_parse = git.start("rev-parse", *args)
+        try:
+            return rev_parse, git.start(*_DIFF, args[2])
+        except BaseException:
+            rev_parse.kill()
+            raise
+
+    def _git(self) -> GitClient:
+        root, env, timeout = self._where
+        return GitClient(root, env=env, timeout=timeout)
+
+    def result(self) -> tuple[Revisions, tuple[Change, ...]]:
+        """The resolved revisions and the changes between them; PlanError naming what is wrong."""
+        started, self._started = self._started, None
+        if started is not None:
+            found = self._read_started(*started)
+            if found is not None:
+                return found
+        git = self._git()
+        revisions = resolve_revisions(git, self._base, self._head)
+        return revisions, diff_changes(git, revisions)
+
+    def _read_started(
+        self, rev_parse: spawn.Child, diff: spawn.Child
+    ) -> tuple[Revisions, tuple[Change, ...]] | None:
+        git = self._git()
+        try:
+            read = _read_pair(*git.finish(rev_parse, "rev-parse")[:2])
+            if read is None or len(read[2]) != 1:
+                return None
+            code, out, _ = git.finish(diff, "diff")
+            if code != 0:
+                return None
+            base_sha, head_sha, bases = read
+            return Revisions(base_sha, head_sha, bases[0]), parse_name_status(out)
+        finally:
+            rev_parse.kill()
+            diff.kill()
+
+    def close(self) -> None:
+        """Stop whatever git is still running for this pair."""
+        if self._started is not None:
+            for child in self._started:
+                child.kill()
+            self._started = None
+
+    def __enter__(self) -> PendingChanges:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def collect(
     root: str | os.PathLike[str],
     base: str | None,
@@ -276,6 +402,5 @@ def collect(
     timeout: float = GIT_TIMEOUT_S,
 ) -> tuple[Revisions, tuple[Change, ...]]:
     """The resolved revisions and the changes between them, for the repository at `root`."""
-    git = GitClient(root, env=env, timeout=timeout)
-    revisions = resolve_revisions(git, base, head)
-    return revisions, diff_changes(git, revisions)
+    with PendingChanges(root, base, head, env=env, timeout=timeout) as pending:
+        return pending.result()

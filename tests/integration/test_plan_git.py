@@ -13,7 +13,7 @@ import pytest
 from pipelines.catalog import load_catalog
 from pipelines.errors import PlanError
 from pipelines.plan import WORKTREE, Plan, plan_changes
-from pipelines.plan.changes import GitClient
+from pipelines.plan.changes import GitClient, PendingChanges
 
 SERVICE_YAML = """\
 name: {name}
@@ -192,6 +192,63 @@ def test_a_branch_is_planned_from_its_merge_base_not_from_where_main_moved(
     plan = repo.plan(merged["main_before"], merged["feature"])
     assert plan.merge_base == merged["fork"]
     assert plan.services == ("cart",)
+
+
+def test_with_two_merge_bases_the_diff_starts_from_the_one_git_merge_base_picks(
+    repo: GitRepo,
+) -> None:
+    # Criss-cross: each branch merges the other's first commit, so both are merge-bases.
+    fork = repo.git("rev-parse", "HEAD")
+    repo.git("switch", "-q", "-c", "x")
+    repo.write("services/cart/main.go", "package main // x1\n")
+    x1 = repo.commit("cart: x1")
+    repo.git("switch", "-q", "-c", "y", fork)
+    repo.write("services/payment/main.go", "package main // y1\n")
+    y1 = repo.commit("payment: y1")
+    repo.git("merge", "-q", "--no-ff", "-m", "y takes x1", x1)
+    repo.write("proto/cart.proto", 'syntax = "proto3"; // y3\n')
+    y3 = repo.commit("proto: y3")
+    repo.git("switch", "-q", "x")
+    repo.git("merge", "-q", "--no-ff", "-m", "x takes y1", y1)
+    x3 = repo.commit("x3: nothing new")
+    assert sorted(repo.git("merge-base", "--all", x3, y3).split()) == sorted([x1, y1])
+
+    plan = repo.plan(x3, y3)
+    picked = repo.git("merge-base", x3, y3)
+    assert plan.merge_base == picked
+    assert plan.changed_paths == tuple(sorted(repo.git("diff", "--name-only", picked, y3).split()))
+
+
+def test_revisions_without_shared_history_compare_their_trees(repo: GitRepo) -> None:
+    main = repo.git("rev-parse", "HEAD")
+    repo.git("switch", "-q", "--orphan", "elsewhere")  # the same files, one of them edited
+    repo.git("checkout", main, "--", ".")
+    repo.write("services/cart/main.go", "package main // elsewhere\n")
+    other = repo.commit("unrelated root")
+    plan = repo.plan(main, other)
+    assert (plan.base, plan.head, plan.merge_base) == (main, other, None)
+    assert plan.reasons == {"cart": ("modified services/cart/main.go",)}
+
+
+def test_a_plan_closed_before_its_answer_leaves_no_git_running(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    # A git that records its pid and hangs: the way a slow diff looks while the catalog loads.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    pids = tmp_path / "pids"
+    (fake / "git").write_text(f"#!/bin/sh\necho $$ >> {pids}\nexec sleep 30\n")
+    (fake / "git").chmod(0o755)
+    pending = PendingChanges(repo.root, "HEAD", "HEAD", env={"PATH": f"{fake}:/usr/bin:/bin"})
+    deadline = time.monotonic() + 10
+    while (not pids.exists() or len(pids.read_text().split()) < 2) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    started = [int(pid) for pid in pids.read_text().split()]
+    assert len(started) == 2  # rev-parse and diff, at once
+    pending.close()
+    for pid in started:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_default_base_on_a_branch_is_its_merge_base_with_main(repo: GitRepo) -> None:

@@ -52,3 +52,53 @@ def test_past_the_deadline_the_child_and_what_it_started_are_killed(tmp_path) ->
 def test_a_missing_program_is_file_not_found() -> None:
     with pytest.raises(FileNotFoundError):
         spawn.run(["/nonexistent/git"], ENV, 30)
+
+
+def _wait_for(path, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{path.name} never appeared")
+        time.sleep(0.02)
+
+
+def test_a_started_child_writes_more_than_a_pipe_holds_while_nobody_reads(tmp_path) -> None:
+    # The plan loads its catalog while git writes: output must not wait for a reader.
+    done = tmp_path / "done"
+    script = (
+        "import sys; sys.stdout.write('o' * 1_000_000); sys.stdout.flush(); "
+        f"open({str(done)!r}, 'w')"
+    )
+    child = spawn.start([sys.executable, "-c", script], ENV, 30)
+    _wait_for(done)
+    code, out, err = child.wait()
+    assert (code, len(out), err) == (0, 1_000_000, b"")
+
+
+def test_killing_a_started_child_stops_what_it_started_too(tmp_path) -> None:
+    marker = tmp_path / "grandchild.pid"
+    child = spawn.start(
+        [SH, "-c", f"sleep 30 & echo $! > {marker}.tmp; mv {marker}.tmp {marker}; wait"], ENV, 30
+    )
+    _wait_for(marker)
+    child.kill()
+    child.kill()  # a second time is nothing
+    grandchild = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail("the grandchild outlived kill()")
+
+
+def test_where_memfd_is_refused_output_goes_through_an_unlinked_file(monkeypatch, tmp_path) -> None:
+    def refused(name: str, flags: int = 0) -> int:
+        raise PermissionError("memfd_create blocked by a sandbox")
+
+    monkeypatch.setattr(os, "memfd_create", refused)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert spawn.run([SH, "-c", "echo out; echo err >&2"], ENV, 30) == (0, b"out\n", b"err\n")
+    assert list(tmp_path.iterdir()) == []

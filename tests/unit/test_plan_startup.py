@@ -3,6 +3,7 @@ lazy parser still knows every subcommand."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def repo(tmp_path: Path, make_service) -> Path:
 
 def test_the_console_script_starts_at_the_lean_entry() -> None:
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["commerce-ci"] == "pipelines.entry:main"
+    assert project["scripts"]["commerce-ci"] == "pipelines.entry:console"
 
 
 @pytest.mark.parametrize("argv", [["plan", "--json"], ["services", "--json"]])
@@ -110,3 +111,35 @@ def test_a_subcommands_own_help_is_complete(capsys) -> None:
         build_parser(["plan", "--help"]).parse_args(["plan", "--help"])
     out = capsys.readouterr().out
     assert "--base" in out and "--head" in out and "--services-dir" in out
+
+
+def test_what_starts_git_imports_neither_re_nor_enum() -> None:
+    # `plan` starts git before anything else; these would delay it by a tenth of the command.
+    probe = (
+        "import sys\n"
+        "import pipelines.entry, pipelines.queries, pipelines.plan.changes\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    assert {"re", "enum", "signal", "contextlib", "pipelines.plan.affected"}.isdisjoint(loaded)
+
+
+def test_the_console_script_flushes_its_answer_and_keeps_the_exit_code(repo) -> None:
+    def console(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pipelines.entry", *argv],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    answer = console("plan", "--json", "--base", "HEAD~1")
+    assert answer.returncode == 0
+    assert json.loads(answer.stdout)["services"] == ["cart"]
+    refused = console("plan", "--base", "no-such-rev")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("commerce-ci: error: unknown revision 'no-such-rev'")

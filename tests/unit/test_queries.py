@@ -14,7 +14,7 @@ import pytest
 from pipelines import entry
 from pipelines.cli import build_parser
 from pipelines.cli import main as cli_main
-from pipelines.queries import find_root, read_argv
+from pipelines.queries import _unusual, find_root, read_argv
 
 #: Most of these compare the lean path with git and with the argparse commands on a real repository.
 pytestmark = pytest.mark.processes
@@ -114,6 +114,23 @@ def test_a_git_dir_variable_or_a_core_worktree_makes_it_ask_git(repo: Path) -> N
     assert find_root(str(repo), {"GIT_DIR": "/elsewhere/.git"}) == str(repo)  # git's answer
     _git(repo, "config", "core.worktree", str(repo / "services"))
     assert find_root(str(repo), os.environ) == str(repo / "services")
+
+
+@pytest.mark.parametrize(
+    ("line", "asks_git"),
+    [
+        ("\tbare = false", False),
+        ("\tBare=FALSE", False),
+        ("\tbare = true", True),
+        ("\tbare", True),  # a key alone is true
+        ("\tworktree = /elsewhere", True),
+        ('[includeIf "gitdir:/x/"]', True),
+        ("[include]", True),
+        ("\tlogallrefupdates = true", False),
+    ],
+)
+def test_a_config_that_may_move_the_work_tree_makes_it_ask_git(line: str, asks_git: bool) -> None:
+    assert _unusual(f"[core]\n\trepositoryformatversion = 0\n{line}\n") is asks_git
 
 
 def test_outside_any_repository_the_root_is_the_cwd(tmp_path: Path) -> None:
