@@ -106,5 +106,5 @@ class Plan(namedtuple("Plan", _PLAN_FIELDS, defaults=((),))):
             "services": list(self.services),
             "reasons": {a.name: list(a.reasons) for a in self.affected},
             "engine_changed": self.engine_changed,
-            "changed_paths": len(self.changed_paths),
+            "changed_paths": len({p for c in self.changes for p in c.paths()}),  # no sort
         }
