@@ -1,8 +1,9 @@
 """The Kubernetes version the project's charts are rendered and validated for.
 
 Terraform pins the EKS version (terraform/envs/<env>/terraform.tfvars); helm, left alone, renders
-for v1.20 and would check `kubeVersion` constraints and `.Capabilities` against a cluster nobody
-runs. Every chart test renders with `--kube-version` taken from that pin, read here once.
+for the Kubernetes of its own client libraries (1.37 for helm 3.22) and would check `kubeVersion`
+constraints and `.Capabilities` against a cluster nobody runs. Every chart test renders with
+`--kube-version` taken from that pin, read here once.
 """
 
 from __future__ import annotations
