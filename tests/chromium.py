@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import websocket
-from conftest import require_tool
+from testenv import require_tool
 
 CHROMIUM_HINT = "apt-get install chromium (scripts/tools.d/70-chromium.sh)"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,9 +9,6 @@ import pytest
 
 pytest_plugins = ["registry_fixtures", "docker_fixtures"]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED = PROJECT_ROOT.parent / "shared"
-IN_CI = os.environ.get("CI") == "true"
 #: Runs last: .ci/run builds the local cluster's binaries in the background meanwhile, and this
 #: file's `cluster up` waits for that build (it deploys what test_services_pipeline.py released).
 LAST = "tests/e2e/test_shop_on_cluster.py"
@@ -21,18 +16,6 @@ LAST = "tests/e2e/test_shop_on_cluster.py"
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.nodeid.startswith(LAST))
-
-
-def require_tool(tool: str, hint: str) -> str:
-    """A test that needs a host tool fails under CI when it is missing, else skips loudly."""
-    extra = os.pathsep.join([str(PROJECT_ROOT / ".tools" / "bin"), os.environ.get("PATH", "")])
-    path = shutil.which(tool, path=extra)
-    if path is None:
-        message = f"required tool '{tool}' is not installed: {hint}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 SERVICE_YAML = """\

@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import bcrypt
 import httpx
 import pytest
+from testenv import IN_CI
 
 from pipelines.registry import Credentials, RegistryClient, RetryPolicy, StaticCredentials
 from pipelines.registry.client import OCI_INDEX, OCI_MANIFEST, sha256
@@ -40,7 +41,6 @@ from pipelines.registry.layers import Layer, LayerFile, build_layer
 from pipelines.registry.reference import Reference
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-IN_CI = os.environ.get("CI") == "true"
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
 BASE_EPOCH = 1_700_000_000
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})')

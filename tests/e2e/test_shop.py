@@ -19,7 +19,7 @@ import anyio
 import pytest
 from _metrics import Scrape, promtool_check, scrape
 from _pipeline import PROJECT_ROOT
-from conftest import require_tool
+from testenv import require_tool
 
 from pipelines.catalog import load_catalog
 from pipelines.engines.base import RunContext

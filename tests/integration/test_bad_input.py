@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from testenv import PROJECT_ROOT
 
 CLI = [sys.executable, "-m", "pipelines.entry"]
 SECRET = "s3cr3t-Planted-42"

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import PROJECT_ROOT, SHARED
+from testenv import PROJECT_ROOT, SHARED
 
 ARGOCD = PROJECT_ROOT / "argocd"
 ROOT_APP = ARGOCD / "root"  # terraform/modules/gitops: var.root_app_path

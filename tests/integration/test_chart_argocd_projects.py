@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import PROJECT_ROOT, require_tool
 from kube_version import KUBE_VERSION
+from testenv import PROJECT_ROOT, require_tool
 
 ARGOCD = PROJECT_ROOT / "argocd"
 THIS_REPO = "https://github.com/commerce-platform/commerce-ci.git"

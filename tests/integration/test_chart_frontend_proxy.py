@@ -26,8 +26,8 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import PROJECT_ROOT, SHARED, require_tool
 from kube_version import KUBE_VERSION
+from testenv import PROJECT_ROOT, SHARED, require_tool
 
 CHART = PROJECT_ROOT / "charts" / "frontend-proxy"
 SERVICE_CHART = PROJECT_ROOT / "charts" / "microservice"

@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import PROJECT_ROOT
 from registry_fixtures import require_binary
+from testenv import PROJECT_ROOT
 
 CHART = PROJECT_ROOT / "charts" / "image-policy"
 CRD = PROJECT_ROOT / "tests" / "fixtures" / "crds" / "policy.sigstore.dev_clusterimagepolicies.yaml"

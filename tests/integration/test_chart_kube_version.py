@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, require_tool
 from kube_version import KUBE_VERSION, pinned_eks_versions
+from testenv import PROJECT_ROOT, require_tool
 
 CHARTS = sorted(p.parent for p in (PROJECT_ROOT / "charts").glob("*/Chart.yaml"))
 #: Values a chart needs to render at all (the microservice chart has no default service).

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from testenv import PROJECT_ROOT
 
 CLI = [sys.executable, "-m", "pipelines.cli"]
 

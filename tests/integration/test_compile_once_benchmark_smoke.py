@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
+from testenv import require_tool
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from testenv import PROJECT_ROOT
 
 from pipelines.gitops.cli import DEFAULT_REMOTE, add_parsers
 from pipelines.gitops.commands import GitOpsOptions, ImageUpdate, write_back

@@ -19,7 +19,7 @@ from pathlib import Path
 import anyio
 import pytest
 from clean_scans import write_clean_reports
-from conftest import PROJECT_ROOT
+from testenv import PROJECT_ROOT
 
 from pipelines.catalog import Service, load_catalog
 from pipelines.engines.base import RunContext

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from testenv import PROJECT_ROOT
 
 from pipelines.errors import ConfigError
 from pipelines.gitops.commands import GitOpsOptions, ImageUpdate, write_back

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from testenv import PROJECT_ROOT
 
 from pipelines.gitops.commands import (
     GitOpsOptions,

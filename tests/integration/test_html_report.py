@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from chromium import Page, chromium
-from conftest import PROJECT_ROOT, SHARED
+from testenv import PROJECT_ROOT, SHARED
 
 CLI = [sys.executable, "-m", "pipelines.cli"]
 ROWS = """[...document.querySelectorAll('.wf-row[data-kind="stage"]')].map(r => [

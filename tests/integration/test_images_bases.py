@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, require_tool
 from registry_fixtures import UPSTREAM_USERS, RegistryServer, start_registry, stop
+from testenv import PROJECT_ROOT, require_tool
 
 from pipelines.errors import ToolMissingError
 from pipelines.images.bases import (

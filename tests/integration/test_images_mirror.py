@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
 from registry_fixtures import RegistryServer
+from testenv import PROJECT_ROOT
 
 from pipelines.catalog import load_catalog
 from pipelines.images.bases import publish_base

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from _runsteps import PROJECT_ROOT, run_stage, shared_cache_dir
-from conftest import require_tool
+from testenv import require_tool
 
 from pipelines.catalog import Service
 from pipelines.catalog.model import ServiceSpec

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
+from testenv import require_tool
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_plan.py"
 

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, require_tool
+from testenv import PROJECT_ROOT, require_tool
 
 pytestmark = pytest.mark.toolchain("go")
 

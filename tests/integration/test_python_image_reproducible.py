@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
 from registry_fixtures import UPSTREAM_USERS, RegistryServer, start_registry, stop
+from testenv import PROJECT_ROOT
 
 from pipelines.images.config import DEFAULT_SOURCE_URL
 

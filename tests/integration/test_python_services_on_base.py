@@ -23,7 +23,7 @@ from pathlib import Path
 import pip
 import pytest
 from _runsteps import run_stage
-from conftest import PROJECT_ROOT, require_tool
+from testenv import PROJECT_ROOT, require_tool
 
 from pipelines.catalog import load_service
 from pipelines.images.bases import build_base

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from _osvdb import write_db
-from conftest import PROJECT_ROOT
 from docker_fixtures import serve_health
 from registry_fixtures import UPSTREAM_USERS, RegistryServer, start_registry, stop
+from testenv import PROJECT_ROOT
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "services" / "go-svc"
 VALUES = """\

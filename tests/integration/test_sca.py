@@ -9,7 +9,7 @@ import pytest
 import yaml
 from _osvdb import advisory, write_db
 from _runsteps import PROJECT_ROOT, copy_fixture, run_stage, run_step, shared_cache_dir
-from conftest import require_tool
+from testenv import require_tool
 
 from pipelines.catalog import load_service
 from pipelines.sca.steps import RULES_DIR, SEMGREP_REPORT, semgrep_step

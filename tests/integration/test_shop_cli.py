@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import PROJECT_ROOT, require_tool
+from testenv import PROJECT_ROOT, require_tool
 
 #: A prebuilt Python "service": what the build stage would have put in dist/app.
 SERVER = """

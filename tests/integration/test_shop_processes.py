@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
+from testenv import require_tool
 
 from pipelines.catalog import load_catalog
 from pipelines.engines.local import host_env

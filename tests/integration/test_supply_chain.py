@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, SHARED
 from registry_fixtures import UPSTREAM_USERS, RegistryServer, require_binary, start_registry, stop
+from testenv import PROJECT_ROOT, SHARED
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "services" / "go-svc"
 SHARED_CACHE = PROJECT_ROOT / ".cache" / "commerce-ci"

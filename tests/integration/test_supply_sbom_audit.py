@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from _osvdb import advisory, write_db
-from conftest import PROJECT_ROOT
 from registry_fixtures import UPSTREAM_USERS, RegistryServer, require_binary, start_registry, stop
+from testenv import PROJECT_ROOT
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "services" / "java-svc"
 SHARED_CACHE = PROJECT_ROOT / ".cache" / "commerce-ci"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from _osvdb import advisory, write_db
 from _runsteps import PROJECT_ROOT, copy_fixture, run_stage, shared_cache_dir
-from conftest import require_tool
+from testenv import require_tool
 
 from pipelines.steps import Stage
 from pipelines.toolchains.python import INTERPRETER
