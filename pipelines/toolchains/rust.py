@@ -7,11 +7,16 @@ A service compiles its dependencies once, not once per stage. Build, test and cl
 target dir per service (a cache: `CARGO_TARGET_DIR` under the local cache dir, a cache volume
 keyed by the service in Dagger), and all three use the release profile: `cargo test --release`
 reuses every dependency the build compiled and runs the tests against the optimised code the
-image ships; clippy type-checks (its own check-mode artifacts) but reuses the build's compiled
-build scripts and proc-macros, which dominate a gRPC service's dependency graph. The binary is
-then copied from the shared target dir to `target/release/<name>` in the service folder, the
-build's declared output. A service's own commands (`commands:` in service.yaml) run as written,
-in the service folder's `target/`.
+image ships. Clippy runs the way `cargo clippy` runs it (clippy-driver as the compiler of the
+service's own crates, `RUSTC_WORKSPACE_WRAPPER`, its arguments in `CLIPPY_ARGS`), but under
+`cargo build` rather than `cargo check`: check mode would compile every dependency a second time
+(metadata only, still a third of the build), build mode finds them all fresh and recompiles only
+the service's crates, with every lint and `-D warnings`. cargo fingerprints the wrapper and
+clippy-driver tracks `CLIPPY_ARGS`, so code the test stage compiled is linted again. The binary
+is copied from the shared target dir to `target/release/<name>` in the service folder right
+after the build, so the image ships the build's binary, whatever the lint compiles later. A
+service's own commands (`commands:` in service.yaml) run as written, in the service folder's
+`target/`.
 """
 
 from __future__ import annotations
@@ -37,7 +42,13 @@ ENV: Mapping[str, str] = {"CARGO_TERM_COLOR": "never", "CARGO_INCREMENTAL": "0"}
 LINT_SETUP = (("rustup", "component", "add", "clippy", "rustfmt"),)
 COMPONENTS_SCRIPT = "scripts/tools.d/12-rust-components.sh"
 #: The host programs the lint steps need beyond cargo.
-CLIPPY = ("cargo-clippy",)
+CLIPPY = ("clippy-driver",)
+#: What `cargo clippy -- -D warnings` hands cargo (see the module docstring): clippy-driver for
+#: the service's own crates, and its arguments, each followed by cargo-clippy's separator.
+CLIPPY_ENV: Mapping[str, str] = {
+    "RUSTC_WORKSPACE_WRAPPER": "clippy-driver",
+    "CLIPPY_ARGS": "".join(f"{arg}__CLIPPY_HACKERY__" for arg in ("-D", "warnings")),
+}
 FMT = ("cargo-fmt", "rustfmt")
 #: Where the shared target dir is mounted in a builder container.
 TARGET_MOUNT = "/cargo-target"
@@ -61,7 +72,7 @@ class RustToolchain(ToolchainBase):
     caches: ClassVar[tuple[CacheMount, ...]] = CACHES
     tools: ClassVar[Mapping[str, str]] = {
         "cargo": "install Rust with rustup (https://rustup.rs)",
-        "cargo-clippy": f"rustup component add clippy ({COMPONENTS_SCRIPT})",
+        "clippy-driver": f"rustup component add clippy ({COMPONENTS_SCRIPT})",
         "cargo-fmt": f"rustup component add rustfmt ({COMPONENTS_SCRIPT})",
         "rustfmt": f"rustup component add rustfmt ({COMPONENTS_SCRIPT})",
         "install": "ships with coreutils (apt-get install coreutils)",
@@ -92,13 +103,14 @@ class RustToolchain(ToolchainBase):
                 ),
             )
         if stage is Stage.LINT:
-            clippy = ("cargo", "clippy", "--release", "--locked", "--all-targets")
+            clippy = ("cargo", "build", "--release", "--locked", "--all-targets")
             return (
                 self.shared_step(
                     shared,
                     stage,
                     "cargo clippy",
-                    (*clippy, "--", "-D", "warnings"),
+                    clippy,
+                    extra_env=CLIPPY_ENV,
                     tools=CLIPPY,
                     setup=LINT_SETUP,
                 ),
@@ -109,12 +121,18 @@ class RustToolchain(ToolchainBase):
         return ()
 
     def shared_step(
-        self, target: CacheMount, stage: Stage, name: str, argv: tuple[str, ...], **fields: Any
+        self,
+        target: CacheMount,
+        stage: Stage,
+        name: str,
+        argv: tuple[str, ...],
+        extra_env: Mapping[str, str] | None = None,
+        **fields: Any,
     ) -> Step:
         """A Step whose cargo works in the service's shared target dir (the variable names the
         mount path in a container; the local engine points it at the cache dir, as it does
         every cache's variable). A service's own commands keep their folder's `target/`."""
-        env = {**self.env, "CARGO_TARGET_DIR": target.path}
+        env = {**self.env, **(extra_env or {}), "CARGO_TARGET_DIR": target.path}
         return self.step(stage, name, argv, env=env, caches=(*self.caches, target), **fields)
 
     def runtime(self, service: Service) -> Runtime:

@@ -17,7 +17,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_compile_once
 
 def test_compile_once_benchmark_runs_both_ways_on_the_fixtures(tmp_path: Path) -> None:
     require_tool("cargo", "install Rust with rustup (https://rustup.rs)")
-    require_tool("cargo-clippy", "scripts/tools.d/12-rust-components.sh")
+    require_tool("clippy-driver", "scripts/tools.d/12-rust-components.sh")
     require_tool("go", "install Go 1.26")
     output = tmp_path / "result.json"
     result = subprocess.run(

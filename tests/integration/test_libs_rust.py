@@ -28,7 +28,7 @@ LIBRARY = Path("libs") / "rust" / "commerce-telemetry"
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("cargo", "install Rust with rustup (https://rustup.rs)")
-    require_tool("cargo-clippy", "scripts/tools.d/12-rust-components.sh")
+    require_tool("clippy-driver", "scripts/tools.d/12-rust-components.sh")
     require_tool("cargo-fmt", "scripts/tools.d/12-rust-components.sh")
     return shared_cache_dir(tmp_path_factory)
 

@@ -20,7 +20,7 @@ SHARED_VULNDB = PROJECT_ROOT.parent / "shared" / "vulndb"
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_tool("cargo", "install Rust with rustup (https://rustup.rs)")
-    require_tool("cargo-clippy", "scripts/tools.d/12-rust-components.sh")
+    require_tool("clippy-driver", "scripts/tools.d/12-rust-components.sh")
     require_tool("cargo-fmt", "scripts/tools.d/12-rust-components.sh")
     return shared_cache_dir(tmp_path_factory)
 
@@ -55,6 +55,24 @@ def test_clippy_warning_fails_lint(tmp_path: Path, cache_dir: Path) -> None:
     # `x == true` is clippy::bool_comparison: a warning, made an error by -D warnings.
     planted = "\npub fn is_set(x: bool) -> bool {\n    x == true\n}\n"
     lib.write_text(lib.read_text().replace("#[cfg(test)]", planted + "\n#[cfg(test)]"))
+    result = run_stage(service, folder, Stage.LINT, cache_dir)
+    assert not result.passed
+    assert result.runs[-1].step.name == "cargo clippy"
+    assert "bool_comparison" in result.runs[-1].output
+
+
+def test_clippy_lints_code_the_build_and_tests_already_compiled(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    # Lint compiles under `cargo build` in the target dir build and test filled: cargo must not
+    # take the service's crates as fresh, or a finding would pass unseen.
+    service, folder = copy_fixture("rust-svc", tmp_path)
+    lib = folder / "src" / "lib.rs"
+    planted = "\npub fn is_set(x: bool) -> bool {\n    x == true\n}\n"
+    lib.write_text(lib.read_text().replace("#[cfg(test)]", planted + "\n#[cfg(test)]"))
+    for stage in (Stage.BUILD, Stage.TEST):
+        result = run_stage(service, folder, stage, cache_dir)
+        assert result.passed, result.output
     result = run_stage(service, folder, Stage.LINT, cache_dir)
     assert not result.passed
     assert result.runs[-1].step.name == "cargo clippy"

@@ -59,8 +59,8 @@ def test_build_test_and_clippy_share_one_target_dir_and_the_release_profile(
 ) -> None:
     svc = service(make_service)
     cargo = [s for stage in CHECK_STAGES for s in steps(svc, stage) if s.program == "cargo"]
-    compiling = [s for s in cargo if s.argv[1] in ("build", "test", "clippy")]
-    assert [s.argv[1] for s in compiling] == ["build", "test", "clippy"]
+    compiling = [s for s in cargo if s.argv[1] in ("build", "test")]
+    assert [s.name for s in compiling] == ["cargo build", "cargo test", "cargo clippy"]
     for step in compiling:
         assert "--release" in step.argv and "--locked" in step.argv, step.name
         target = [c for c in step.caches if c.env == "CARGO_TARGET_DIR"]
@@ -79,9 +79,12 @@ def test_lint_denies_clippy_warnings_and_checks_formatting(
     make_service: Callable[..., Path],
 ) -> None:
     clippy, fmt = steps(service(make_service), Stage.LINT)
-    assert clippy.argv[-3:] == ("--", "-D", "warnings")
+    # `cargo clippy -- -D warnings`, as cargo-clippy hands it to cargo, under a release build.
+    assert clippy.argv == ("cargo", "build", "--release", "--locked", "--all-targets")
+    assert clippy.env["RUSTC_WORKSPACE_WRAPPER"] == "clippy-driver"
+    assert clippy.env["CLIPPY_ARGS"].split("__CLIPPY_HACKERY__") == ["-D", "warnings", ""]
     assert fmt.argv == ("cargo", "fmt", "--check")
-    assert clippy.tools == ("cargo-clippy",)
+    assert clippy.tools == ("clippy-driver",)
     assert ("rustup", "component", "add", "clippy", "rustfmt") in clippy.setup
 
 
