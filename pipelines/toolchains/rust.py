@@ -11,8 +11,10 @@ image ships. Clippy runs the way `cargo clippy` runs it (clippy-driver as the co
 service's own crates, `RUSTC_WORKSPACE_WRAPPER`, its arguments in `CLIPPY_ARGS`), but under
 `cargo build` rather than `cargo check`: check mode would compile every dependency a second time
 (metadata only, still a third of the build), build mode finds them all fresh and recompiles only
-the service's crates, with every lint and `-D warnings`. cargo fingerprints the wrapper and
-clippy-driver tracks `CLIPPY_ARGS`, so code the test stage compiled is linted again. The binary
+the service's crates, with every lint and `-D warnings`, and without optimising them
+(`-C opt-level=0` reaches clippy-driver only: nothing runs what the lint compiles, and clippy
+analyses unoptimised MIR either way). cargo fingerprints the wrapper and clippy-driver tracks
+`CLIPPY_ARGS`, so code the test stage compiled is linted again. The binary
 is copied from the shared target dir to `target/release/<name>` in the service folder right
 after the build, so the image ships the build's binary, whatever the lint compiles later. A
 service's own commands (`commands:` in service.yaml) run as written, in the service folder's
@@ -45,9 +47,10 @@ COMPONENTS_SCRIPT = "scripts/tools.d/12-rust-components.sh"
 CLIPPY = ("clippy-driver",)
 #: What `cargo clippy -- -D warnings` hands cargo (see the module docstring): clippy-driver for
 #: the service's own crates, and its arguments, each followed by cargo-clippy's separator.
+CLIPPY_ARGS = ("-D", "warnings", "-C", "opt-level=0")
 CLIPPY_ENV: Mapping[str, str] = {
     "RUSTC_WORKSPACE_WRAPPER": "clippy-driver",
-    "CLIPPY_ARGS": "".join(f"{arg}__CLIPPY_HACKERY__" for arg in ("-D", "warnings")),
+    "CLIPPY_ARGS": "".join(f"{arg}__CLIPPY_HACKERY__" for arg in CLIPPY_ARGS),
 }
 FMT = ("cargo-fmt", "rustfmt")
 #: Where the shared target dir is mounted in a builder container.
