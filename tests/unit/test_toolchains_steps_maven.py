@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -94,11 +95,18 @@ def test_kotlin_lint_is_a_pinned_ktlint_that_fails_on_violations() -> None:
     assert "-Dktlint.failOnViolation=true" in args
 
 
-def test_kotlin_builds_and_tests_like_java() -> None:
+def test_kotlin_builds_and_tests_like_java_but_compiles_in_maven_not_a_daemon() -> None:
     for stage in (Stage.BUILD, Stage.TEST):
         java = JAVA.steps(service(), stage, OPTIONS)
         kotlin = KOTLIN.steps(service("kotlin"), stage, OPTIONS)
-        assert java == kotlin
+        in_maven = "-Dkotlin.compiler.daemon=false"
+        assert kotlin == tuple(replace(s, argv=(*s.argv, in_maven)) for s in java)
+
+
+def test_a_kotlin_service_mvn_command_compiles_in_maven_too() -> None:
+    svc = service("kotlin", test=["mvn", "-B", "verify"])
+    (step,) = KOTLIN.steps(svc, Stage.TEST, OPTIONS)
+    assert mvn_args(step.argv) == ("-B", "verify", "-Dkotlin.compiler.daemon=false")
 
 
 def test_a_service_mvn_command_replaces_the_default_and_keeps_the_cache() -> None:
