@@ -37,21 +37,24 @@ def test_past_the_deadline_the_child_and_what_it_started_are_killed(tmp_path) ->
     with pytest.raises(spawn.TimedOut):
         spawn.run([SH, "-c", f"sleep 30 & echo $! > {marker}; wait"], ENV, 0.5)
     assert time.monotonic() - started < 10
-    grandchild = int(marker.read_text())
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(grandchild, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the grandchild outlived the timeout")
+    assert _gone(int(marker.read_text())), "the grandchild outlived the timeout"
 
 
 def test_a_missing_program_is_file_not_found() -> None:
     with pytest.raises(FileNotFoundError):
         spawn.run(["/nonexistent/git"], ENV, 30)
+
+
+def _gone(pid: int, seconds: float = 5) -> bool:
+    """Whether process `pid` ends within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _wait_for(path, seconds: float = 10) -> None:
@@ -83,15 +86,7 @@ def test_killing_a_started_child_stops_what_it_started_too(tmp_path) -> None:
     _wait_for(marker)
     child.kill()
     child.kill()  # a second time is nothing
-    grandchild = int(marker.read_text())
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(grandchild, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    pytest.fail("the grandchild outlived kill()")
+    assert _gone(int(marker.read_text())), "the grandchild outlived kill()"
 
 
 def test_where_memfd_is_refused_output_goes_through_an_unlinked_file(monkeypatch, tmp_path) -> None:
