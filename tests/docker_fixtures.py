@@ -29,7 +29,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from registry_fixtures import IN_CI, RegistryServer, require_binary, wait_until
+from registry_fixtures import RegistryServer, require_binary, wait_until
+from testenv import IN_CI
 
 DOCKERD_HINT = "bash scripts/tools.d/45-docker.sh (apt docker.io)"
 #: Sandbox-friendly: no bridge, no iptables/NAT, no host sysctl changes, no userland proxy.

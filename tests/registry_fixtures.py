@@ -16,7 +16,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import bcrypt
 import httpx
 import pytest
-from testenv import IN_CI
+from testenv import require_tool
 
 from pipelines.registry import Credentials, RegistryClient, RetryPolicy, StaticCredentials
 from pipelines.registry.client import OCI_INDEX, OCI_MANIFEST, sha256
@@ -47,17 +46,9 @@ _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status
 
 
 def require_binary(name: str, hint: str) -> str:
-    """A missing server binary fails under CI and skips, loudly, elsewhere."""
-    search = os.pathsep.join(
-        [str(PROJECT_ROOT / ".tools" / "bin"), str(Path(sys.executable).parent), os.environ["PATH"]]
-    )
-    found = shutil.which(name, path=search)
-    if found is None:
-        message = f"required tool '{name}' is not installed: {hint}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
+    """A missing server binary fails under CI and skips, loudly, elsewhere; the venv's own
+    programs count too."""
+    return require_tool(name, hint, Path(sys.executable).parent)
 
 
 def free_port() -> int:

@@ -16,10 +16,11 @@ SHARED = PROJECT_ROOT.parent / "shared"
 IN_CI = os.environ.get("CI") == "true"
 
 
-def require_tool(tool: str, hint: str) -> str:
-    """A test that needs a host tool fails under CI when it is missing, else skips loudly."""
-    extra = os.pathsep.join([str(PROJECT_ROOT / ".tools" / "bin"), os.environ.get("PATH", "")])
-    path = shutil.which(tool, path=extra)
+def require_tool(tool: str, hint: str, *also: Path) -> str:
+    """A test that needs a host tool fails under CI when it is missing, else skips loudly.
+    Looked up in `.tools/bin`, then the folders in `also`, then PATH."""
+    folders = [str(PROJECT_ROOT / ".tools" / "bin"), *map(str, also), os.environ.get("PATH", "")]
+    path = shutil.which(tool, path=os.pathsep.join(folders))
     if path is None:
         message = f"required tool '{tool}' is not installed: {hint}"
         if IN_CI:
