@@ -213,14 +213,21 @@ def _pair(git: GitClient, base: str, head: str) -> tuple[str, str, str | None]:
     if _plausible(base) and _plausible(head):
         read = _read_pair(*git.run("rev-parse", *_pair_args(base, head))[:2])
         if read is not None:
-            base_sha, head_sha, bases = read
-            if len(bases) == 1:
-                return base_sha, head_sha, bases[0]
-            if not bases:
-                return base_sha, head_sha, None
-            return base_sha, head_sha, _merge_base(git, base_sha, head_sha)
+            return _one_merge_base(git, *read)
     base_sha, head_sha = _commits(git, [base, head])
     return base_sha, head_sha, _merge_base(git, base_sha, head_sha)
+
+
+def _one_merge_base(
+    git: GitClient, base: str, head: str, bases: list[str]
+) -> tuple[str, str, str | None]:
+    """(base, head, merge-base) from what rev-parse found: none, one, or several, of which
+    `git merge-base` picks one."""
+    if len(bases) == 1:
+        return base, head, bases[0]
+    if not bases:
+        return base, head, None
+    return base, head, _merge_base(git, base, head)
 
 
 def _merge_base(git: GitClient, a: str, b: str) -> str | None:
@@ -311,10 +318,11 @@ class PendingChanges:
     For an explicit pair (the way CI asks) it starts `git rev-parse B H B...H` and
     `git diff ... B...H` (which diffs from the merge-base, as `diff_changes` does) at once, so
     both run while the caller loads its catalog. The diff is used when rev-parse finds exactly
-    one merge-base; otherwise (no shared history, several merge-bases, any error) the diff is
-    discarded and the changes are collected one step after another, as for every other pair,
-    which also names a bad revision. Close it (or use it as a context manager) so that a caller
-    that fails before `result` leaves no git running."""
+    one merge-base; with none (no shared history) or several, rev-parse's answer stands and
+    only the diff runs again, from the trees or `git merge-base`'s pick; when rev-parse fails,
+    the changes are collected one step after another, which names the bad revision. Close it
+    (or use it as a context manager) so that a caller that fails before `result` leaves no git
+    running."""
 
     def __init__(
         self,
@@ -369,13 +377,15 @@ class PendingChanges:
         git = self._git()
         try:
             read = _read_pair(*git.finish(rev_parse, "rev-parse")[:2])
-            if read is None or len(read[2]) != 1:
-                return None
-            code, out, _ = git.finish(diff, "diff")
-            if code != 0:
-                return None
-            base_sha, head_sha, bases = read
-            return Revisions(base_sha, head_sha, bases[0]), parse_name_status(out)
+            if read is None:
+                return None  # the slow way names the bad revision
+            revisions = Revisions(*_one_merge_base(git, *read))
+            if len(read[2]) == 1:
+                code, out, _ = git.finish(diff, "diff")
+                if code == 0:
+                    return revisions, parse_name_status(out)
+            diff.kill()  # diffed from a merge-base rev-parse did not settle on, or failed
+            return revisions, diff_changes(git, revisions)
         finally:
             rev_parse.kill()
             diff.kill()
